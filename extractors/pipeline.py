@@ -1,0 +1,75 @@
+"""The spaCy pipeline: a blank English tokenizer plus the rule-based components.
+
+``extract(document)`` is the one entry point the pipelines call: it returns
+rows for every per-document table (without ``doc_id``, which the caller adds).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from extractors import spans
+from extractors.document import DocumentInput
+
+# Order matters: each component reads the spans of the ones before it.
+COMPONENTS = (
+    "accords_sentences",
+    "accords_entities",
+    "accords_dates",
+    "accords_commitments",
+    "accords_agreements",
+)
+
+
+def _import_components() -> None:
+    # Importing registers the factories.
+    import extractors.agreements.component  # noqa: F401
+    import extractors.commitments.component  # noqa: F401
+    import extractors.dates.component  # noqa: F401
+    import extractors.entities.component  # noqa: F401
+    import extractors.sentences  # noqa: F401
+
+
+def build_nlp(components: tuple[str, ...] = COMPONENTS) -> Language:
+    _import_components()
+    nlp = spacy.blank("en")
+    for name in components:
+        nlp.add_pipe(name)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def default_nlp() -> Language:
+    return build_nlp()
+
+
+def make_doc(document: DocumentInput, nlp: Language | None = None):
+    nlp = nlp or default_nlp()
+    doc = nlp.make_doc(document.text)
+    doc._.input = document
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc
+
+
+def extract(document: DocumentInput, nlp: Language | None = None) -> dict[str, list[dict]]:
+    """Rows for each per-document table, for one document."""
+    from extractors.agreements.component import rows as agreement_rows
+    from extractors.commitments.component import rows as commitment_rows
+    from extractors.dates.component import rows as date_rows
+    from extractors.entities.component import rows as entity_rows
+
+    if document.language != "en" or not document.text.strip():
+        return {"entities": [], "dates": [], "commitments": [], "agreement_mentions": []}
+    doc = make_doc(document, nlp)
+    return {
+        "entities": entity_rows(doc),
+        "dates": date_rows(doc),
+        "commitments": commitment_rows(doc),
+        "agreement_mentions": agreement_rows(doc),
+    }
+
+
+__all__ = ["build_nlp", "default_nlp", "extract", "make_doc", "spans"]

@@ -1,0 +1,1 @@
+"""accords pipelines: reading, processing and storing documents; Prefect flows in flow.py."""
