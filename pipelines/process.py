@@ -135,7 +135,13 @@ def process_file(path: Path, raw_dir: Path, settings: Settings | None = None,
                                 f"cannot read file: {exc.strerror or exc}", ingested_at)
         return DocumentResult(document["doc_id"], {"documents": [document], "blocks": [],
                                                    **{n: [] for n in EXTRACTED_TABLES}})
-    document, blocks_rows, blocks = read_file(Path(path), rel_path, data, settings, ingested_at)
+    return process_bytes(Path(path), rel_path, data, settings, ingested_at)
+
+
+def process_bytes(path: Path, rel_path: str, data: bytes, settings: Settings,
+                  ingested_at: datetime) -> DocumentResult:
+    """Read and extract a file whose bytes were already read (and hashed) by the caller."""
+    document, blocks_rows, blocks = read_file(path, rel_path, data, settings, ingested_at)
     return reextract(document, blocks_rows, blocks)
 
 

@@ -18,7 +18,8 @@ INT = pa.int32()
 BOOL = pa.bool_()
 DATE = pa.date32()
 STR_LIST = pa.list_(pa.string())
-TIMESTAMP = pa.timestamp("s", tz="UTC")
+# Parquet stores no second-precision timestamps; milliseconds round-trip exactly.
+TIMESTAMP = pa.timestamp("ms", tz="UTC")
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,19 @@ TABLES: dict[str, Table] = {
                 _c("ingested_at", TIMESTAMP, "When this content was first read (kept across runs while the content is unchanged).", False),
             ),
             sort_by=("doc_id",),
+        ),
+        Table(
+            "files",
+            "One row per file in `raw/`: what the last run saw, so the next run can tell new, "
+            "changed and deleted files apart with a stat call.",
+            (
+                _c("path", STR, "Path relative to `raw/`, with `/` separators.", False),
+                DOC_ID,
+                _c("size", pa.int64(), "File size in bytes.", False),
+                _c("mtime_ns", pa.int64(), "Modification time in nanoseconds since the epoch.", False),
+            ),
+            sort_by=("path",),
+            per_document=False,
         ),
         Table(
             "blocks",

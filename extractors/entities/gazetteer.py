@@ -1,0 +1,173 @@
+"""Word lists and gazetteers of the entity layer, loaded once from ``data/``.
+
+Country names and codes come from pycountry; ``data/`` only adds what the
+library lacks (the genre's variants such as "U.S." or "Viet Nam", demonyms,
+well-known bodies, title words, topics).  Every list is matched with one
+compiled regular expression built as a trie (``trie_regex``), so a scan of a
+document costs one pass of the regex engine however long the list is.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def trie_regex(words, flags: int = 0, word_chars: str = r"\w") -> re.Pattern:
+    """One regex matching any of ``words`` (longest first) as a whole word.
+
+    The alternation is nested as a character trie, so the regex engine never
+    retries the same prefix: ``["Japan", "Jamaica"]`` -> ``Ja(?:pan|maica)``.
+    "Whole word" means not preceded or followed by a ``word_chars`` character.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if end:
+            # Greedy optional: the longer name wins ("Guinea-Bissau" over "Guinea").
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    pattern = build(trie)
+    return re.compile(rf"(?<![{word_chars}])(?:{pattern})(?![{word_chars}])", flags)
+
+
+def read_lines(name: str) -> list[str]:
+    """Non-empty, non-comment lines of a text file in ``data/``."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def read_csv(name: str) -> list[dict]:
+    with (DATA_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(row for row in handle if not row.startswith("#"))]
+
+
+def read_jsonl(name: str) -> list[dict]:
+    return [json.loads(line) for line in read_lines(name)]
+
+
+# ----------------------------------------------------------------------------- countries
+
+_INVERTED = re.compile(r"^(?P<place>[^,]+), (?P<form>.+?) of(?P<the> the)?$")
+
+
+def _pycountry_names() -> dict[str, str]:
+    """Surface name -> ISO3 from pycountry: name, common and official names, and
+    the natural order of inverted names ("Korea, Republic of" -> "Republic of Korea")."""
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            name = getattr(country, attr, None)
+            if not name:
+                continue
+            name = re.sub(r"\s*\(.*?\)", "", name)
+            inverted = _INVERTED.match(name)
+            if inverted:
+                form, place = inverted["form"], inverted["place"]
+                form = form[0].upper() + form[1:]
+                name = f"{form} of{' the' if inverted['the'] else ''} {place}"
+                names[name] = country.alpha_3
+                continue
+            if name.startswith("the "):
+                name = name[4:]
+            if "," not in name:
+                names[name] = country.alpha_3
+    return names
+
+
+@dataclass(frozen=True)
+class CountryGazetteer:
+    names: dict[str, str]  # surface form -> ISO3, case as written (plus an upper-case copy)
+    ambiguous: frozenset[str]  # names that are also common first or family names
+    demonyms: dict[str, str]  # "Japanese" -> JPN
+    state_nouns: frozenset[str]  # nouns after a demonym that make it name the state
+    name_regex: re.Pattern
+    demonym_regex: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def countries() -> CountryGazetteer:
+    names = _pycountry_names()
+    for row in read_csv("country_variants.csv"):
+        if row["iso3"] == "-":
+            names.pop(row["surface"], None)  # a library name that misleads in this genre
+        else:
+            names[row["surface"]] = row["iso3"]
+    # Headings in this genre are often in capitals ("BETWEEN JAPAN AND SINGAPORE").
+    for name, code in list(names.items()):
+        if len(name) > 3 and "." not in name:
+            names.setdefault(name.upper(), code)
+    demonyms = {row["demonym"]: row["iso3"] for row in read_csv("demonyms.csv")}
+    return CountryGazetteer(
+        names=names,
+        ambiguous=frozenset(read_lines("country_ambiguous.txt")),
+        demonyms=demonyms,
+        state_nouns=frozenset(read_lines("state_nouns.txt")),
+        # "." and "-" border names in this genre ("U.S.-Japan"), so only letters,
+        # digits and apostrophes inside a word block a match.
+        name_regex=trie_regex(names, word_chars=r"\w"),
+        demonym_regex=trie_regex(demonyms),
+    )
+
+
+# ----------------------------------------------------------------------------- bodies
+
+
+@dataclass(frozen=True)
+class Body:
+    """A well-known organization: the registry resolves acronyms used without definition."""
+
+    name: str
+    acronym: str | None
+    country: str | None
+    kind: str  # bloc (a party: EU, ASEAN, G7), international, national
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BodyRegistry:
+    bodies: tuple[Body, ...]
+    by_surface: dict[str, Body]  # full names and aliases, as written
+    by_acronym: dict[str, tuple[Body, ...]]  # acronym -> bodies (several countries may share one)
+    surface_regex: re.Pattern  # full names, aliases and acronyms
+
+
+@lru_cache(maxsize=1)
+def bodies() -> BodyRegistry:
+    registry = []
+    for row in read_csv("bodies.csv"):
+        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        registry.append(Body(row["name"], row["acronym"] or None, row["country"] or None,
+                             row["kind"], aliases))
+    by_surface: dict[str, Body] = {}
+    by_acronym: dict[str, list[Body]] = {}
+    for body in registry:
+        for surface in (body.name, *body.aliases):
+            by_surface.setdefault(surface, body)
+        if body.acronym:
+            by_acronym.setdefault(body.acronym, []).append(body)
+    surfaces = set(by_surface) | set(by_acronym)
+    return BodyRegistry(
+        bodies=tuple(registry),
+        by_surface=by_surface,
+        by_acronym={k: tuple(v) for k, v in by_acronym.items()},
+        surface_regex=trie_regex(surfaces, word_chars=r"\w"),
+    )
