@@ -32,7 +32,8 @@ def set_sentence_starts(doc: Doc) -> Doc:
         else:
             token.is_sent_start = False
         after_break = False
-        if token.text in _FINAL:
+        # "5G." / "FY2023." keep their stop attached; abbreviations ("U.S.") have no digit.
+        if token.text in _FINAL or (token.text[-1] == "." and len(token.text) > 1 and any(c.isdigit() for c in token.text)):
             after_stop = True
         elif token.text not in _CLOSERS:
             after_stop = False

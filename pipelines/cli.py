@@ -36,12 +36,23 @@ def _watch(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from pipelines.serve import serve
+
+    serve(raw_dir=str(args.raw), processed_dir=str(args.processed))
+    return 0
+
+
 def _evaluate(args) -> int:
     from pipelines.evaluate import evaluate, format_report
 
     if args.raw is None and args.processed is None:
         args.processed = Path("processed")
-    report = evaluate(Path(args.gold_dir), processed_dir=args.processed, raw_dir=args.raw)
+    try:
+        report = evaluate(Path(args.gold_dir), processed_dir=args.processed, raw_dir=args.raw)
+    except FileNotFoundError as exc:
+        print(f"accords: {exc}", file=sys.stderr)
+        return 2
     print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0
 
@@ -85,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--debounce", type=float, default=2.0, help="seconds of quiet before a run")
     watch.add_argument("--no-prefect", action="store_true")
     watch.set_defaults(func=_watch)
+
+    serve = sub.add_parser("serve", help="serve the scheduled deployments of prefect.yaml (needs a Prefect server)")
+    serve.add_argument("--raw", type=Path, default=Path("raw"))
+    serve.add_argument("--processed", type=Path, default=Path("processed"))
+    serve.set_defaults(func=_serve)
 
     evaluate = sub.add_parser("evaluate", help="score the tables against gold files")
     evaluate.add_argument("gold_dir", type=Path)

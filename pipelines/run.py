@@ -82,29 +82,40 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
     """
     from pipelines.fingerprint import full_version
 
-    results = []
-    for f in files:
-        if f.refusal:
-            row = document_row(doc_id_for(f.rel.encode()), f.rel, None, f.refusal, ingested_at)
-            results.append(DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
-                                                           **{n: [] for n in EXTRACTED_TABLES}}))
-            continue
-        try:
-            data = f.path.read_bytes()
-        except OSError as exc:
-            if exc.errno in TRANSIENT_ERRNOS:
-                raise  # the task retries the batch
-            row = document_row(doc_id_for(f.rel.encode()), f.rel, None,
-                               f"cannot read file: {exc.strerror or exc}", ingested_at)
-            results.append(DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
-                                                           **{n: [] for n in EXTRACTED_TABLES}}))
-            continue
-        doc_id = doc_id_for(data)
-        if known.get(doc_id) == full_version():
-            # Touched or renamed, same content: nothing to extract.
-            results.append(DocumentResult(doc_id, {}))
-            continue
-        results.append(process_bytes(f.path, f.rel, data, settings, ingested_at))
+    results: list = [None] * len(files)
+
+    def jobs():  # lazily, so only the documents in flight are held in memory
+        for i, f in enumerate(files):
+            if f.refusal:
+                row = document_row(doc_id_for(f.rel.encode()), f.rel, None, f.refusal, ingested_at)
+                results[i] = DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
+                                                            **{n: [] for n in EXTRACTED_TABLES}})
+                continue
+            try:
+                data = f.path.read_bytes()
+            except OSError as exc:
+                if exc.errno in TRANSIENT_ERRNOS:
+                    raise  # the task retries the batch
+                row = document_row(doc_id_for(f.rel.encode()), f.rel, None,
+                                   f"cannot read file: {exc.strerror or exc}", ingested_at)
+                results[i] = DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
+                                                            **{n: [] for n in EXTRACTED_TABLES}})
+                continue
+            doc_id = doc_id_for(data)
+            if known.get(doc_id) == full_version():
+                # Touched or renamed, same content: nothing to extract.
+                results[i] = DocumentResult(doc_id, {})
+                continue
+            yield i, f.path, f.rel, data
+
+    if settings.workers > 0:  # per-document time and memory bounds (pipelines/workers.py)
+        from pipelines.workers import process_in_workers
+
+        done = process_in_workers(jobs(), settings, ingested_at)
+    else:
+        done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data in jobs())
+    for i, result in done:
+        results[i] = result
     return results
 
 

@@ -1,15 +1,380 @@
-"""PLACEHOLDER: replaced by the commitments extractor. Registers accords_commitments and rows()."""
+"""Commitments: who promised to do what, by when (GUIDELINES.md, "commitments").
+
+``accords_commitments`` finds trigger candidates with one PhraseMatcher over
+the document, validates each with a small rule on the tokens around it
+(``clauses.py``), cuts the clause, and resolves its actor through the entity
+layer (``actors.py``). Enumerated items are handled from the block structure
+(``structure.py``): items under a lead-in that is itself a commitment
+("we will strengthen our cooperation by:") inherit its actor and trigger and
+the lead-in is not a row; gerund items ("9.6. Strengthening cybersecurity
+cooperation ...") are planned actions of the parties on their own.
+
+Each commitment is one span in ``doc.spans["commitments"]`` (label = trigger)
+whose ``_.record`` is the table row without ``doc_id``.
+"""
+from __future__ import annotations
+
+import hashlib
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
 
 from extractors import spans
+from extractors.commitments.actors import ActorResolver
+from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
+from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
+from extractors.commitments.structure import Unit, document_units
+from pipelines.schema import TRIGGERS
+
+_SKIPPED_KINDS = ("heading", "footnote", "table")
 
 
-@Language.component("accords_commitments")
-def accords_commitments(doc: Doc) -> Doc:
-    doc.spans[spans.COMMITMENTS] = []
-    return doc
+@dataclass
+class _Sentence:
+    start_tok: int
+    end_tok: int
+    start: int
+    end: int
+    hits: list[Hit] = field(default_factory=list)
+    consumed: bool = False  # covered by an item or a lead-in
+
+
+@dataclass
+class _LeadIn:
+    trigger: str
+    actor: list[str]
+    text: str
+
+
+@Language.factory(
+    "accords_commitments",
+    default_config={"numbered_heading_doc_types_excluded": ["white_paper"]},
+)
+def make_commitment_extractor(nlp: Language, name: str, numbered_heading_doc_types_excluded: list[str]):
+    """``numbered_heading_doc_types_excluded``: document types whose numbered
+    headings are outline sections ("(1) Initiatives so far" in a white paper)
+    rather than enumerated topics ("(2) AI" in a joint statement summary),
+    so the paragraphs under them carry no item number."""
+    return CommitmentExtractor(nlp, name, tuple(numbered_heading_doc_types_excluded))
+
+
+class CommitmentExtractor:
+    def __init__(self, nlp: Language, name: str, numbered_heading_doc_types_excluded: tuple[str, ...] = ()):
+        self.name = name
+        self.lexicon: Lexicon = load_lexicon()
+        self.excluded_heading_doc_types = frozenset(numbered_heading_doc_types_excluded)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._patterns = {}
+        for pattern in self.lexicon.triggers:
+            key = f"commitment_trigger:{pattern.phrase}"
+            self.matcher.add(key, [nlp.make_doc(pattern.phrase)])
+            self._patterns[nlp.vocab.strings[key]] = pattern
+
+    # ------------------------------------------------------------------ main
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans[spans.COMMITMENTS] = []
+        if not doc.text.strip():
+            return doc
+        if not doc.has_annotation("SENT_START"):
+            from extractors.sentences import set_sentence_starts
+
+            set_sentence_starts(doc)
+        document = doc._.input
+        doc_type = getattr(document, "doc_type", None)
+        units = document_units(doc.text, getattr(document, "blocks", None) or [],
+                               topic_headings=doc_type not in self.excluded_heading_doc_types)
+        sentences = [_Sentence(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
+        self._attach_hits(doc, sentences)
+        actors = ActorResolver(doc, self.lexicon, _title_span(doc, units), _opening_span(units))
+        records = _Extraction(doc, self.lexicon, units, sentences, actors).run()
+        doc.spans[spans.COMMITMENTS] = [_span(doc, r) for r in records]
+        return doc
+
+    def _attach_hits(self, doc: Doc, sentences: list[_Sentence]) -> None:
+        starts = [s.start_tok for s in sentences]
+        seen = set()
+        for match_id, start, end in self.matcher(doc):
+            pattern = self._patterns[match_id]
+            hit = RULES[pattern.rule](doc, start, end, pattern, self.lexicon)
+            if hit is None or hit.anchor in seen:
+                continue
+            sentence = sentences[bisect_right(starts, hit.anchor) - 1]
+            if reported_opinion(doc, sentence.start_tok, hit.anchor, self.lexicon):
+                continue
+            seen.add(hit.anchor)
+            sentence.hits.append(hit)
+        for s in sentences:
+            s.hits.sort(key=lambda h: h.anchor)
+
+
+class _Extraction:
+    """The commitments of one document, unit by unit in reading order."""
+
+    def __init__(self, doc: Doc, lexicon: Lexicon, units: list[Unit], sentences: list[_Sentence],
+                 actors: ActorResolver):
+        self.doc, self.text, self.lex = doc, doc.text, lexicon
+        self.units, self.sentences, self.actors = units, sentences, actors
+        self._sentence_starts = [s.start for s in sentences]
+        self.previous_actor: list[str] | None = None
+        self.records: list[dict] = []
+        self.lead_ins: dict[int, _LeadIn | None] = {}
+        document = doc._.input
+        self.doc_id = getattr(document, "doc_id", "") or ""
+        self.published = _parse_date(getattr(document, "published_date", None))
+        self.dates = sorted(doc.spans[spans.DATES], key=lambda s: s.start_char) if spans.DATES in doc.spans else []
+        self.topics = sorted((s for s in doc.spans[spans.ENTITIES] if s.label_ == "TOPIC"),
+                             key=lambda s: s.start_char) if spans.ENTITIES in doc.spans else []
+        self.parents = {u.parent for u in units if u.kind == "list_item" and u.parent is not None}
+
+    def run(self) -> list[dict]:
+        section, topic_item = None, None
+        for index, unit in enumerate(self.units):
+            if unit.kind == "heading":
+                section = self.text[unit.start:unit.end].strip(" *_#")
+                topic_item = unit.number if unit.topic_number else None
+                continue
+            if unit.kind in _SKIPPED_KINDS:
+                continue
+            unit_sentences = self._sentences_in(unit)
+            if index in self.parents:
+                self.lead_ins[index] = self._lead_in(unit, unit_sentences)
+            item = unit.number if unit.kind == "list_item" else topic_item
+            if unit.kind == "list_item":
+                self._item(unit, unit_sentences, section)
+            for sentence in unit_sentences:
+                if not sentence.consumed and sentence.hits:
+                    self._sentence(sentence, item, section, unit.start)
+        self.records.sort(key=lambda r: (r["start_char"], r["end_char"]))
+        return self.records
+
+    # ------------------------------------------------------------ structure
+
+    def _sentences_in(self, unit: Unit) -> list[_Sentence]:
+        i = max(0, bisect_right(self._sentence_starts, unit.start) - 1)
+        out = []
+        while i < len(self.sentences) and self.sentences[i].start < unit.end:
+            if self.sentences[i].end > unit.start:
+                out.append(self.sentences[i])
+            i += 1
+        return out
+
+    def _lead_in(self, unit: Unit, sentences: list[_Sentence]) -> _LeadIn | None:
+        """The lead-in's last sentence, when it ends in a colon and commits:
+        its items inherit actor and trigger and it is not a row itself."""
+        if not sentences or not self.text[unit.start:unit.end].rstrip().endswith(":"):
+            return None
+        last = sentences[-1]
+        last.consumed = True
+        clauses = self._clauses(last, unit.start)
+        if not clauses:
+            return None
+        start, end, hit = clauses[-1]
+        actor = self._actor(start, hit.anchor, last)
+        return _LeadIn(hit.trigger, actor, self.text[start:end].strip())
+
+    def _item(self, unit: Unit, sentences: list[_Sentence], section: str | None) -> None:
+        """One commitment for an item under a committing lead-in, or for a
+        gerund item ("Deepening collaboration on AI ..."); later sentences of
+        the item that open with their own subject ("We will also continue ...")
+        are judged on their own."""
+        lead_in = self.lead_ins.get(unit.parent) if unit.parent is not None else None
+        parent_text = self._unit_text(unit.parent) if unit.parent is not None else ""
+        if lead_in is None and self._reports_discussion(parent_text):
+            return
+        first_word = self.text[unit.start:unit.end].lstrip().split(" ", 1)[0].strip(",.:;")
+        lemma = self._action_gerund(first_word)
+        if lead_in is None and lemma is None:
+            return
+        end = unit.end
+        for sentence in sentences[1:]:
+            if self._opens_with_actor(sentence):
+                end = sentence.start
+                break
+        for sentence in sentences:
+            if sentence.start < end:
+                sentence.consumed = True
+        own = lemma if lemma in TRIGGERS and lemma != "other" else None
+        if lead_in is not None:
+            trigger, actor, lead_text = own or lead_in.trigger, lead_in.actor, lead_in.text
+        else:
+            trigger, lead_text = own or "other", None
+            actor = self._parent_actor(unit.parent) or list(self.actors.parties)
+        self._add(unit.start, end, actor, trigger, unit.number, lead_text, section)
+
+    def _unit_text(self, index: int) -> str:
+        unit = self.units[index]
+        return self.text[unit.start:unit.end]
+
+    def _reports_discussion(self, lead_in_text: str) -> bool:
+        words = {w.strip(".,:;").lower() for w in lead_in_text.split()}
+        return bool(words & self.lex.words("report_lead_in_verbs"))
+
+    def _action_gerund(self, word: str) -> str | None:
+        if len(word) < 5 or not word[:1].isupper() or not word.lower().endswith("ing") or not word.isalpha():
+            return None
+        if word.lower() in self.lex.words("non_action_gerunds"):
+            return None
+        return gerund_lemma(word, self.lex.gerund_lemmas)
+
+    def _opens_with_actor(self, sentence: _Sentence) -> bool:
+        m = self.lex.party_regex.match(self.text, sentence.start)
+        return m is not None
+
+    def _parent_actor(self, parent: int | None) -> list[str] | None:
+        """Subject of a non-committing lead-in ("Japan and Singapore recognise ... by:")."""
+        if parent is None or self.units[parent].kind == "heading":
+            return None
+        unit = self.units[parent]
+        sentences = self._sentences_in(unit)
+        if not sentences:
+            return None
+        last = sentences[-1]
+        return self.actors.resolve(last.start, last.end, last.start, self.previous_actor)
+
+    # --------------------------------------------------------------- clauses
+
+    def _clauses(self, sentence: _Sentence, floor: int) -> list[tuple[int, int, Hit]]:
+        """(start_char, end_char, hit) per clause; the first trigger of a clause wins.
+        ``floor`` is the block's start, after an item's number."""
+        out = []
+        end_tok = sentence.start_tok
+        for hit in sentence.hits:
+            if hit.anchor < end_tok:
+                continue
+            start_tok = clause_start(self.doc, max(sentence.start_tok, end_tok), hit.anchor)
+            end_tok = clause_end(self.doc, hit.end, sentence.end_tok, self.lex)
+            start = max(floor, self.doc[start_tok].idx)
+            last = self.doc[end_tok - 1]
+            end = last.idx + len(last.text)
+            out.append((start, end, hit))
+        return out
+
+    def _sentence(self, sentence: _Sentence, item: str | None, section: str | None, floor: int) -> None:
+        for start, end, hit in self._clauses(sentence, floor):
+            actor = self._actor(start, hit.anchor, sentence)
+            self._add(start, end, actor, hit.trigger, item, None, section)
+
+    def _actor(self, start: int, anchor_tok: int, sentence: _Sentence) -> list[str]:
+        actor = self.actors.resolve(start, self.doc[anchor_tok].idx, sentence.start, self.previous_actor)
+        self.previous_actor = actor
+        return actor
+
+    # ---------------------------------------------------------------- record
+
+    def _add(self, start: int, end: int, actor: list[str], trigger: str, item: str | None,
+             lead_in: str | None, section: str | None) -> None:
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        while start < end and self.text[start].isspace():
+            start += 1
+        text = self.text[start:end]
+        if not text:
+            return
+        self.records.append({
+            "commitment_id": hashlib.sha1(f"{self.doc_id}|{start}|{end}|{text}".encode()).hexdigest()[:16],
+            "text": text,
+            "actor": list(actor),
+            "trigger": trigger if trigger in TRIGGERS else "other",
+            "strength": self.lex.strength.get(trigger, "soft"),
+            "item": item,
+            "lead_in": lead_in,
+            "topics": self._topics(start, end),
+            "deadline": self._deadline(start, end),
+            "agreement_id": None,
+            "section": section,
+            "start_char": start,
+            "end_char": end,
+        })
+
+    def _topics(self, start: int, end: int) -> list[str]:
+        out = []
+        for span in _overlapping(self.topics, start, end):
+            value = span._.canonical or span.text
+            if value not in out:
+                out.append(value)
+        return out
+
+    def _deadline(self, start: int, end: int) -> str | None:
+        """The first date in the clause that bounds the action ("by FY2025",
+        "until 2027", "to be signed in 2026") and is not already past."""
+        words = self.lex.words("deadline_words")
+        for span in _overlapping(self.dates, start, end):
+            before = self.text[max(start, span.start_char - 20):span.start_char].lower().split()
+            if not before or not (before[-1] in words or " ".join(before[-2:]) in words
+                                  or " ".join(before[-3:]) in words):
+                continue
+            last_day = span._.end_date or span._.start_date
+            if self.published and isinstance(last_day, date) and last_day < self.published:
+                continue
+            if span._.date_value:
+                return span._.date_value
+        return None
+
+
+def _overlapping(sorted_spans: list[Span], start: int, end: int) -> list[Span]:
+    return [s for s in sorted_spans if s.start_char >= start and s.end_char <= end]
+
+
+def _parse_date(value: str | None) -> date | None:
+    """The publication date's first day ("2024" -> 2024-01-01), for "not yet past"."""
+    if not value:
+        return None
+    parts = str(value)[:10].split("-")
+    try:
+        return date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1)
+    except (ValueError, IndexError):
+        return None
+
+
+def _title_span(doc: Doc, units: list[Unit]) -> tuple[int, int] | None:
+    title = getattr(doc._.input, "title", None)
+    if title:
+        at = doc.text.find(title)
+        if at >= 0:
+            return at, at + len(title)
+    for unit in units:
+        if unit.kind == "heading":
+            return unit.start, unit.end
+    return None
+
+
+def _opening_span(units: list[Unit]) -> tuple[int, int] | None:
+    for unit in units:
+        if unit.kind == "paragraph":
+            return unit.start, unit.end
+    return None
+
+
+def _span(doc: Doc, record: dict) -> Span:
+    span = doc.char_span(record["start_char"], record["end_char"], label=record["trigger"], alignment_mode="expand")
+    span._.record = record
+    return span
 
 
 def rows(doc: Doc) -> list[dict]:
-    return []
+    """Rows of the commitments table (without ``doc_id``), linked to the
+    agreement each clause mentions once the agreements component has run."""
+    agreements = sorted(doc.spans[spans.AGREEMENTS], key=lambda s: s.start_char) \
+        if spans.AGREEMENTS in doc.spans else []
+    out = []
+    for span in doc.spans[spans.COMMITMENTS] if spans.COMMITMENTS in doc.spans else []:
+        record = dict(span._.record)
+        record["actor"] = list(record["actor"])
+        record["topics"] = list(record["topics"])
+        if record["agreement_id"] is None:
+            record["agreement_id"] = _agreement_in(agreements, record["start_char"], record["end_char"])
+        out.append(record)
+    return out
+
+
+def _agreement_in(agreements: list[Span], start: int, end: int) -> str | None:
+    for span in _overlapping(agreements, start, end):
+        record = span._.record or {}
+        if record.get("agreement_id"):
+            return record["agreement_id"]
+    return None

@@ -29,6 +29,7 @@ class TriggerPattern:
     on_gerund: bool = False  # "concur on stepping up"
     passive_upon: bool = False  # "has been agreed upon"
     to_noun: bool = False  # "committed to free trade": to + noun phrase still commits
+    reaffirm_trigger: str | None = None  # "reaffirm our commitment to" -> reaffirm_commitment
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,11 @@ class FiscalCalendar:
             return first_year
         return first_year + 1
 
+    def label_containing(self, day: date) -> int:
+        """Label of the fiscal year that holds ``day`` (2024-02-01 is in Japanese FY2023)."""
+        first_year = day.year if day.month >= self.start_month else day.year - 1
+        return self.label_for_span(first_year)
+
     def month_in(self, label: int, month: int) -> int:
         """Calendar year of ``month`` inside fiscal year ``label`` (January of JP FY2023 is 2024)."""
         fy = self.fiscal_year(label)

@@ -1,15 +1,167 @@
-"""PLACEHOLDER: replaced by the dates extractor. Registers accords_dates and rows()."""
+"""The temporal tagger: every calendar expression of a document, normalized.
+
+``accords_dates`` puts the expressions in ``doc.spans["dates"]`` (label DATE,
+attributes ``date_value``, ``granularity``, ``start_date``, ``end_date``,
+``relative``, ``anchor``, ``rule``); ``rows(doc)`` turns them into rows of the
+``dates`` table; ``dates_between(doc, start, end)`` gives the dates inside a
+character range, for the components that tie dates to clauses and instruments.
+
+Pipeline config (all optional)::
+
+    [components.accords_dates]
+    factory = "accords_dates"
+    default_fiscal_start_month = 0   # 0: Settings.fiscal_year_start_month
+    [components.accords_dates.rules]
+    @misc = "accords.date_rules.v1"
+    [components.accords_dates.fiscal_calendars]
+    @misc = "accords.fiscal_calendars.v1"
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from pathlib import Path
+
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
+from spacy.util import registry
 
 from extractors import spans
+from extractors.dates.calendar import FiscalCalendar, load_fiscal_calendars, parse_iso
+from extractors.dates.grammar import DateGrammar, Expression
+from extractors.dates.lexicon import DATA_DIR
+from extractors.dates.resolve import resolve
+
+LABEL = "DATE"
+_MENTIONS_FISCAL = re.compile(r"FY|F\.Y\.|[Ff]iscal|[Ff]inancial year")
 
 
-@Language.component("accords_dates")
-def accords_dates(doc: Doc) -> Doc:
-    doc.spans[spans.DATES] = []
-    return doc
+@registry.misc("accords.date_rules.v1")
+def date_rules(patterns: str = str(DATA_DIR / "patterns.jsonl")) -> DateGrammar:
+    """The rules of ``data/patterns.jsonl`` with the word lists beside it."""
+    return DateGrammar(Path(patterns))
+
+
+@registry.misc("accords.fiscal_calendars.v1")
+def fiscal_calendars(path: str = str(DATA_DIR / "fiscal_calendars.csv")) -> dict[str, FiscalCalendar]:
+    """ISO3 country -> fiscal calendar (JPN April, USA October, ...)."""
+    return load_fiscal_calendars(Path(path))
+
+
+class DateTagger:
+    """Finds, resolves and stores the dates of a doc; see the module docstring."""
+
+    def __init__(self, rules: DateGrammar, calendars: dict[str, FiscalCalendar], default_start_month: int):
+        self.grammar = rules
+        self.calendars = calendars
+        # The corpus is mostly Japanese government documents, so an unknown
+        # country gets the April fiscal year (Settings.fiscal_year_start_month).
+        self.default_calendar = FiscalCalendar(default_start_month, "start")
+
+    def calendar_for(self, doc: Doc) -> FiscalCalendar:
+        """The fiscal calendar of the country the document mentions most (entities, if tagged)."""
+        if spans.ENTITIES not in doc.spans or not _MENTIONS_FISCAL.search(doc.text):
+            return self.default_calendar
+        counts = Counter(s._.canonical for s in doc.spans[spans.ENTITIES]
+                         if s.label_ == "COUNTRY" and s._.canonical in self.calendars)
+        if not counts:
+            return self.default_calendar
+        return self.calendars[counts.most_common(1)[0][0]]
+
+    def __call__(self, doc: Doc) -> Doc:
+        document = doc._.input
+        published = parse_iso(getattr(document, "published_date", None))
+        calendar = self.calendar_for(doc)
+        expressions = self.grammar.find(doc.text, calendar, published)
+        located: list[tuple[Expression, Span]] = []
+        for expr in expressions:
+            span = doc.char_span(expr.start, expr.end, label=LABEL, alignment_mode="expand")
+            if span is None:
+                continue
+            expr.sentence = sentence_bounds(doc, span)
+            located.append((expr, span))
+        resolved = {id(e) for e in resolve([e for e, _ in located], published, calendar)}
+        found = []
+        for expr, span in located:
+            if id(expr) not in resolved:
+                continue
+            value = expr.value
+            span._.date_value = value.value
+            span._.granularity = value.granularity
+            span._.start_date = value.start_date
+            span._.end_date = value.end_date
+            span._.relative = expr.relative is not None
+            span._.anchor = expr.anchor
+            span._.rule = f"accords_dates:{expr.rule}"
+            found.append(span)
+        doc.spans[spans.DATES] = found
+        return doc
+
+
+@Language.factory(
+    "accords_dates",
+    default_config={
+        "rules": {"@misc": "accords.date_rules.v1"},
+        "fiscal_calendars": {"@misc": "accords.fiscal_calendars.v1"},
+        "default_fiscal_start_month": 0,
+    },
+)
+def make_date_tagger(nlp: Language, name: str, rules: DateGrammar, fiscal_calendars: dict,
+                     default_fiscal_start_month: int) -> DateTagger:
+    if not default_fiscal_start_month:
+        from pipelines.settings import get_settings
+
+        default_fiscal_start_month = get_settings().fiscal_year_start_month
+    return DateTagger(rules, fiscal_calendars, default_fiscal_start_month)
+
+
+def sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
+    """Character offsets of the sentence holding ``span``; its line when the doc has no sentences."""
+    if doc.has_annotation("SENT_START"):
+        sent = span.sent
+        return sent.start_char, sent.end_char
+    text = doc.text
+    start = text.rfind("\n", 0, span.start_char) + 1
+    end = text.find("\n", span.end_char)
+    return start, len(text) if end < 0 else end
+
+
+def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
+    """The DATE spans lying wholly inside ``[start_char, end_char)``, in text order.
+
+    For tying dates to a clause or sentence: ``dates_between(doc, sent.start_char,
+    sent.end_char)``; each span carries ``span._.date_value``, ``span._.granularity``,
+    ``span._.start_date``/``end_date`` (datetime.date) and ``span._.relative``.
+    """
+    found = list(doc.spans[spans.DATES]) if spans.DATES in doc.spans else []
+    starts = [s.start_char for s in found]
+    i = bisect.bisect_left(starts, start_char)
+    result = []
+    for span in found[i:]:
+        if span.start_char >= end_char:
+            break
+        if span.end_char <= end_char:
+            result.append(span)
+    return result
 
 
 def rows(doc: Doc) -> list[dict]:
-    return []
+    """Rows of the ``dates`` table (every column but ``doc_id``)."""
+    result = []
+    for span in doc.spans[spans.DATES] if spans.DATES in doc.spans else []:
+        sentence_start, sentence_end = sentence_bounds(doc, span)
+        result.append({
+            "text": span.text,
+            "value": span._.date_value,
+            "granularity": span._.granularity,
+            "start_date": span._.start_date,
+            "end_date": span._.end_date,
+            "relative": bool(span._.relative),
+            "anchor": span._.anchor,
+            "start_char": span.start_char,
+            "end_char": span.end_char,
+            "sentence_start": sentence_start,
+            "sentence_end": sentence_end,
+        })
+    return result

@@ -20,12 +20,14 @@ import pycountry
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def trie_regex(words, flags: int = 0, word_chars: str = r"\w") -> re.Pattern:
+def trie_regex(words, flags: int = 0) -> re.Pattern:
     """One regex matching any of ``words`` (longest first) as a whole word.
 
     The alternation is nested as a character trie, so the regex engine never
     retries the same prefix: ``["Japan", "Jamaica"]`` -> ``Ja(?:pan|maica)``.
-    "Whole word" means not preceded or followed by a ``word_chars`` character.
+    "Whole word" means not inside a longer word (every entry starts with a
+    letter or digit; a leading ``\\b`` rather than a look-behind keeps the
+    regex engine's fast scan for the first character).
     """
     trie: dict = {}
     for word in words:
@@ -46,7 +48,7 @@ def trie_regex(words, flags: int = 0, word_chars: str = r"\w") -> re.Pattern:
         return body
 
     pattern = build(trie)
-    return re.compile(rf"(?<![{word_chars}])(?:{pattern})(?![{word_chars}])", flags)
+    return re.compile(rf"\b(?:{pattern})(?!\w)", flags)
 
 
 def read_lines(name: str) -> list[str]:
@@ -121,9 +123,7 @@ def countries() -> CountryGazetteer:
         ambiguous=frozenset(read_lines("country_ambiguous.txt")),
         demonyms=demonyms,
         state_nouns=frozenset(read_lines("state_nouns.txt")),
-        # "." and "-" border names in this genre ("U.S.-Japan"), so only letters,
-        # digits and apostrophes inside a word block a match.
-        name_regex=trie_regex(names, word_chars=r"\w"),
+        name_regex=trie_regex(names),
         demonym_regex=trie_regex(demonyms),
     )
 
@@ -169,5 +169,5 @@ def bodies() -> BodyRegistry:
         bodies=tuple(registry),
         by_surface=by_surface,
         by_acronym={k: tuple(v) for k, v in by_acronym.items()},
-        surface_regex=trie_regex(surfaces, word_chars=r"\w"),
+        surface_regex=trie_regex(surfaces),
     )

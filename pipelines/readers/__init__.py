@@ -57,7 +57,7 @@ def read_document(path: Path, settings=None) -> ReadDocument:
         from pipelines.readers.pdf import read_pdf
 
         pieces, meta, n_pages = read_pdf(path, settings)
-        explicit_headings = False
+        explicit_headings = True  # headings come from type size and weight, not from line shape
     elif fmt == "html":
         from pipelines.readers.html import read_html
 
@@ -105,6 +105,8 @@ def _finish(pieces: list[Piece], meta: dict, fmt: str, n_pages: int | None,
     date = published_date(meta_date, text, blocks, doc_type)
     if date:
         provenance["published_date"] = "metadata" if meta_date else ("dateline" if has_dateline else "text")
+    elif meta.get("pdf_date"):
+        date, provenance["published_date"] = meta["pdf_date"], "pdf_info"
     return ReadDocument(
         text=text, format=fmt, title=title, published_date=date, doc_type=doc_type,
         language=language, n_pages=n_pages, source_url=meta.get("source_url"),

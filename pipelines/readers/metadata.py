@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 from extractors.document import Block
 from pipelines.readers.dates import find_day_dates, find_months, leading_date
@@ -27,12 +28,18 @@ _SCRIPTS = (  # (unicodedata name prefix, language)
 
 @lru_cache(maxsize=None)
 def _stop_words(lang: str) -> frozenset[str]:
-    import importlib
+    # Load the data file alone: importing spacy itself costs seconds.
+    import importlib.util
 
-    try:
-        module = importlib.import_module(f"spacy.lang.{lang}.stop_words")
-    except ImportError:
+    spacy_spec = importlib.util.find_spec("spacy")
+    if spacy_spec is None or not spacy_spec.submodule_search_locations:
         return frozenset()
+    path = Path(spacy_spec.submodule_search_locations[0]) / "lang" / lang / "stop_words.py"
+    if not path.exists():
+        return frozenset()
+    spec = importlib.util.spec_from_file_location(f"_accords_stop_words_{lang}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     return frozenset(module.STOP_WORDS)
 
 
@@ -69,6 +76,8 @@ def detect_language(text: str) -> str:
         return "und"
     scores = {lang: sum(w in _stop_words(lang) for w in words) for lang in _LATIN_LANGUAGES}
     best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
+    if scores[best] < max(3, 0.08 * len(words)):
+        return "en"  # too few function words to tell (titles, addresses): the corpus default
     # English wins near-ties: short English texts share many short words with others.
     if scores["en"] >= 0.8 * scores[best]:
         return "en"

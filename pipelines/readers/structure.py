@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extractors.document import Block
+from pipelines.readers.dates import find_day_dates
 
 PATTERNS = Path(__file__).with_name("patterns")
 
@@ -147,6 +148,19 @@ def _english_stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
+def _unspaced(ch: str) -> bool:
+    # Scripts written without spaces between words (CJK, Thai): lines join with nothing.
+    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef" \
+        or "\u0e00" <= ch <= "\u0e7f" or "\u3000" <= ch <= "\u303f"
+
+
+def joiner(left: str, right: str) -> str:
+    """The separator between two line fragments: a space, or nothing for CJK."""
+    if left and right and _unspaced(left[-1]) and _unspaced(right[0]):
+        return ""
+    return " "
+
+
 def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text))
 
@@ -193,7 +207,7 @@ def join_split_pieces(pieces: list[Piece], english: bool = True) -> list[Piece]:
             if _HYPHEN_END.search(prev.text) and piece.text[:1].isalpha():
                 prev.text = dehyphenate(prev.text, piece.text, vocabulary)
             else:
-                prev.text = f"{prev.text} {piece.text}"
+                prev.text = prev.text + joiner(prev.text, piece.text) + piece.text
             continue
         out.append(piece)
     return out
@@ -216,14 +230,18 @@ def _continues(prev: Piece, piece: Piece, english: bool) -> bool:
     if ends_sentence(prev.text) or split_number(piece.text)[0]:
         return False
     first = piece.text[:1]
-    if first.islower():
+    if first.islower() or (_unspaced(first) and _unspaced(prev.text[-1:])):
         return True
     if _HYPHEN_END.search(prev.text):
         return first.isalnum()
-    if english and first.isalnum():
-        words = prev.text.split()
-        return len(words) > 8 and (prev.text.endswith(",") or words[-1].lower() in _english_stop_words())
-    return False
+    if not first.isalnum():
+        return False
+    words = prev.text.split()
+    if english and len(words) > 8 and (prev.text.endswith(",") or words[-1].lower() in _english_stop_words()):
+        return True
+    # A long block that stops mid-sentence, followed by body text (not a heading):
+    # a page break fell inside the sentence ("... Centre of Incident" / "Readiness and ...").
+    return len(words) >= 12 and not looks_like_heading(prev.text) and not looks_like_heading(piece.text)
 
 
 def _vocabulary(pieces: list[Piece]) -> set[str]:
@@ -245,6 +263,11 @@ def looks_like_heading(text: str) -> bool:
         return False
     if ends_sentence(text) or text.endswith(",") or re.match(r"https?://|www\.", text):
         return False
+    if re.match(r"^[A-Z][\w .&/-]{0,30}:\s*\S", text):
+        return False  # "TEL: +81 3 ...", "Date: 3 May 2023": a labelled value
+    dates = find_day_dates(text)
+    if dates and len((text[:dates[0][0]] + text[dates[0][1]:]).split()) <= 2:
+        return False  # a dateline ("Tokyo, 3 May 2023")
     first = text.lstrip("“\"'(")[:1]
     return first.isupper() or first.isdigit() or not first.isascii()
 

@@ -1,0 +1,253 @@
+"""What the words around one mention say about its instrument: status, date,
+parties, signatories and topics.
+
+Everything reads precomputed, offset-sorted arrays of the entity and date
+spans (``DocIndex``) with ``bisect``, so the cost grows with the number of
+mentions, never with the length of the document.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from extractors import spans
+from extractors.agreements.lexicon import Lexicon
+from extractors.agreements.mentions import Mention
+
+_OPEN_ENDED = re.compile(r"(?i)\b(?:since|until|till|from|through|by|before|after|as of|starting|every)\s+(?:the\s+)?(?:end of\s+|early\s+|mid-?\s*|late\s+)?$")
+_AFTER_NOISE = re.compile(
+    r"^(?:\s*[”\"’]|\s*<sup>[^<]{0,12}</sup>|\s*\[\d{1,3}\]|(?<=[\w”\"])\d{1,3}(?!\d)|\s*\([A-Z][A-Za-z0-9&-]{1,14}\))+"
+)
+_AFTER_ASIDE = re.compile(r"^\s*,\s*(?:which|including|that|as|in|on)\b[^.;]{0,160}?,\s*")
+_SIGNATORIES_LINE = re.compile(r"(?im)^\W*(?:signator(?:y|ies)\b|signed (?:at|in|on|by)\b)")
+
+
+@dataclass
+class EntityRef:
+    start: int
+    end: int
+    label: str
+    text: str
+    canonical: str | None
+    acronym: str | None
+    country: str | None
+    actor: str | None  # actor name as the entity layer spells it (acronym if the text uses one)
+
+
+class DocIndex:
+    """Offset-sorted entity, date, sentence and block positions of one doc."""
+
+    def __init__(self, doc: Doc, lex: Lexicon):
+        self.doc = doc
+        self.text = doc.text
+        self.lex = lex
+        try:
+            from extractors.entities import actor_name
+        except ImportError:  # the entity layer is optional for this component
+            actor_name = None
+        ents = []
+        for span in doc.spans.get(spans.ENTITIES, []):
+            if span.label_ not in ("COUNTRY", "ORG", "TOPIC"):
+                continue
+            actor = None
+            if span.label_ != "TOPIC":
+                try:
+                    actor = actor_name(span) if actor_name else None
+                except Exception:
+                    actor = None
+            ents.append(EntityRef(span.start_char, span.end_char, span.label_, span.text, span._.canonical,
+                                  span._.acronym, span._.country, actor or span._.canonical or span.text))
+        ents.sort(key=lambda e: (e.start, -e.end))
+        self.entities = ents
+        self.entity_starts = [e.start for e in ents]
+        dates = sorted(
+            (d.start_char, d.end_char, d._.date_value) for d in doc.spans.get(spans.DATES, []) if d._.date_value
+        )
+        self.dates = dates
+        self.date_starts = [d[0] for d in dates]
+        document = doc._.input
+        self.blocks = sorted(
+            ((b.start_char, b.end_char, b.kind) for b in (getattr(document, "blocks", None) or [])),
+        )
+        self.block_starts = [b[0] for b in self.blocks]
+
+    # ------------------------------------------------------------------ ranges
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        span = self.doc.char_span(start, max(end, start + 1), alignment_mode="expand")
+        if span is None or len(span) == 0:
+            line_start = self.text.rfind("\n", 0, start) + 1
+            line_end = self.text.find("\n", end)
+            return line_start, len(self.text) if line_end < 0 else line_end
+        first = span[0].sent
+        last = span[-1].sent
+        return first.start_char, last.end_char
+
+    def block_index(self, pos: int) -> int | None:
+        i = bisect_right(self.block_starts, pos) - 1
+        if i >= 0 and self.blocks[i][0] <= pos <= self.blocks[i][1]:
+            return i
+        return None
+
+    def paragraph(self, pos: int) -> tuple[int, int]:
+        i = self.block_index(pos)
+        if i is not None:
+            return self.blocks[i][0], self.blocks[i][1]
+        start = self.text.rfind("\n\n", 0, pos)
+        end = self.text.find("\n\n", pos)
+        return 0 if start < 0 else start + 2, len(self.text) if end < 0 else end
+
+    def section_heading(self, pos: int) -> tuple[int, int] | None:
+        i = bisect_right(self.block_starts, pos) - 1
+        while i >= 0:
+            if self.blocks[i][2] == "heading" and self.blocks[i][1] <= pos:
+                return self.blocks[i][0], self.blocks[i][1]
+            i -= 1
+        return None
+
+    def entities_in(self, start: int, end: int, labels: tuple[str, ...]) -> list[EntityRef]:
+        i = bisect_left(self.entity_starts, start)
+        found = []
+        while i < len(self.entities) and self.entities[i].start < end:
+            e = self.entities[i]
+            if e.end <= end and e.label in labels:
+                found.append(e)
+            i += 1
+        return found
+
+    # ------------------------------------------------------------------ parties
+
+    def grouping_of(self, e: EntityRef) -> str | None:
+        for name in (e.acronym, e.canonical, e.text, e.actor):
+            if name and name in self.lex.groupings:
+                return self.lex.groupings[name]
+        return None
+
+    def parties_in(self, start: int, end: int, excluded: list[tuple[int, int]] = (), with_bodies: bool = True) -> list[str]:
+        """Countries and groupings named in the range: a country that only
+        qualifies a body ("Japan's Ministry of ...") counts through the body."""
+        found: dict[str, None] = {}
+        ents = [e for e in self.entities_in(start, end, ("COUNTRY", "ORG"))
+                if not any(a <= e.start < b for a, b in excluded)]
+        orgs = [e for e in ents if e.label == "ORG"]
+        for e in ents:
+            if e.label == "COUNTRY":
+                inside_org = any(o.start <= e.start and e.end <= o.end for o in orgs)
+                owner = re.match(r"\s*['’]s\s", self.text[e.end:e.end + 4])
+                if (inside_org or owner) and not with_bodies:
+                    continue
+                if inside_org or owner:
+                    continue  # the body's own country is counted below
+                if e.canonical:
+                    found.setdefault(e.canonical, None)
+            else:
+                grouping = self.grouping_of(e)
+                if grouping:
+                    found.setdefault(grouping, None)
+                elif with_bodies and e.country:
+                    found.setdefault(e.country, None)
+        for m in self.lex.grouping_regex.finditer(self.text, start, end):
+            if not any(a <= m.start() < b for a, b in excluded):
+                found.setdefault(self.lex.groupings[m.group()], None)
+        return list(found)
+
+    def bodies_in(self, start: int, end: int, excluded: list[tuple[int, int]] = ()) -> list[str]:
+        """Organizations (not groupings) named in the range, longest form only."""
+        orgs = [e for e in self.entities_in(start, end, ("ORG",))
+                if not any(a <= e.start < b for a, b in excluded) and not self.grouping_of(e)]
+        kept: dict[str, None] = {}
+        for e in orgs:
+            if any(o is not e and o.start <= e.start and e.end <= o.end and (o.end - o.start) > (e.end - e.start)
+                   for o in orgs):
+                continue
+            name = (e.actor or e.canonical or e.text).rstrip(". ")
+            if name.endswith((" We", " It")):
+                continue  # a body name run into the next sentence
+            kept.setdefault(name, None)
+        return list(kept)
+
+    def grouping_bodies_in(self, start: int, end: int) -> list[str]:
+        """Bodies that act for a grouping ("European Commission"): signatories."""
+        names = []
+        for e in self.entities_in(start, end, ("ORG",)):
+            grouping = self.grouping_of(e)
+            if grouping and (e.canonical or e.text) != grouping and e.acronym != grouping:
+                names.append(e.canonical or e.text)
+        return names
+
+    def topics_in(self, start: int, end: int) -> list[str]:
+        return [e.canonical or e.text for e in self.entities_in(start, end, ("TOPIC",))]
+
+    # ------------------------------------------------------------------ dates
+
+    def date_for(self, mention: Mention, seg_start: int, seg_end: int, excluded: list[tuple[int, int]]) -> str | None:
+        """The date tied to the mention: one inside its name ("to be signed in
+        2026"), else the nearest in its segment of the sentence; open-ended
+        expressions ("since 2018") are not the date of one instrument."""
+        i = bisect_left(self.date_starts, seg_start)
+        best = None
+        while i < len(self.dates) and self.dates[i][0] < seg_end:
+            start, end, value = self.dates[i]
+            i += 1
+            if end > seg_end or any(a <= start < b for a, b in excluded):
+                continue
+            if _OPEN_ENDED.search(self.text[max(0, start - 24):start]):
+                continue
+            if mention.start <= start and end <= mention.end:
+                return value
+            distance = start - mention.end if start >= mention.end else mention.start - end
+            # Dates after the mention usually belong to it ("signed in May 2023").
+            distance += 0 if start >= mention.end else 15
+            if best is None or distance < best[0]:
+                best = (distance, value)
+        return best[1] if best else None
+
+    def has_signatories_line(self) -> bool:
+        return bool(_SIGNATORIES_LINE.search(self.text))
+
+
+def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:
+    """The status the words around the mention state, or None."""
+    status = None
+    inside = text[mention.head_end:mention.end]
+    for cue in lex.cues:
+        if cue.position == "inside" and cue.applies_to(mention.type) and cue.regex.search(inside):
+            status = cue.status
+            break
+    if status is None:
+        after = text[mention.end:min(seg_end, mention.end + 200)]
+        after = _AFTER_NOISE.sub("", after, count=1)
+        after = _AFTER_ASIDE.sub("", after, count=1)
+        after = re.sub(r"^\s*,?\s*", "", after)
+        for cue in lex.cues:
+            if cue.position == "after" and cue.applies_to(mention.type) and cue.regex.search(after):
+                status = cue.status
+                break
+    if status is None:
+        window_start = max(seg_start, mention.start - 80)
+        before = text[window_start:mention.start]
+        best = None
+        for cue in lex.cues:
+            if cue.position != "before" or not cue.applies_to(mention.type):
+                continue
+            for m in cue.regex.finditer(before):
+                gap = before[m.end():]
+                if len(gap) > 45 or re.search(r"[.;:]\s", gap) or re.search(r"\b(?:and|or)\s+(?:a|an|the)\b", gap):
+                    continue
+                if best is None or m.end() > best[0]:
+                    best = (m.end(), cue.status)
+        status = best[1] if best else None
+    return adjust_status(status, mention.type)
+
+
+def adjust_status(status: str | None, type_: str) -> str | None:
+    """One verb, different statuses by instrument: an announced partnership is
+    launched, an announced statement adopted, an issued memorandum signed."""
+    if status == "adopted" and type_ == "partnership":
+        return "launched"
+    if status == "adopted" and type_ in ("memorandum", "letter_of_intent"):
+        return "signed"
+    return status

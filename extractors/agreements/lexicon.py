@@ -1,0 +1,123 @@
+"""Word lists of the agreements extractor, loaded once from ``data/``.
+
+- ``heads.jsonl``: head nouns of instruments and their type ("Memorandum of
+  Cooperation" -> memorandum, "Partnership" -> partnership), with how they may
+  be written (``capitalized``: only as part of a proper name; ``open``: takes a
+  lowercase complement such as "a memorandum of cooperation regarding ICT";
+  ``descriptive``: "a joint statement" names an instrument even without a name;
+  ``needs_modifier``: "Statement" alone is not an instrument, "G7 Leaders'
+  Statement" is).
+- ``status_cues.csv``: words before, after or inside a mention that state its status.
+- ``party_groupings.csv``: groupings that are parties by their short name (EU, G7).
+- ``name_stopwords.txt``: words that never start a name / that end a complement.
+- ``continuations.txt``: words that may follow a head noun within one name.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Head:
+    pattern: str
+    type: str
+    capitalized: bool
+    open: bool
+    descriptive: bool
+    needs_modifier: bool
+    case_sensitive: bool
+
+
+@dataclass(frozen=True)
+class Cue:
+    position: str  # before, after, inside
+    regex: re.Pattern
+    status: str
+    types: frozenset[str]
+
+    def applies_to(self, type_: str) -> bool:
+        return not self.types or type_ in self.types
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    heads: tuple[Head, ...]
+    head_regex: re.Pattern  # one alternation; group name h<i> tells which head matched
+    cues: tuple[Cue, ...]
+    groupings: dict[str, str]  # any name or short name -> short name
+    grouping_regex: re.Pattern
+    left_stopwords: frozenset[str]
+    stopwords: frozenset[str]
+    continuations: frozenset[str]
+    before_of: frozenset[str]
+
+    def head_of(self, match: re.Match) -> Head:
+        return self.heads[int(match.lastgroup[1:])]
+
+
+def _lines(name: str) -> list[str]:
+    text = (DATA_DIR / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _rows(name: str) -> list[dict]:
+    return list(csv.DictReader(_lines(name)))
+
+
+def _sections(name: str) -> dict[str, set[str]]:
+    sections: dict[str, set[str]] = {}
+    current = None
+    for line in _lines(name):
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif current is not None:
+            current.update(line.split())
+    return sections
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    heads = tuple(
+        Head(
+            pattern=row["pattern"], type=row["type"], capitalized=row.get("capitalized", False),
+            open=row.get("open", False), descriptive=row.get("descriptive", False),
+            needs_modifier=row.get("needs_modifier", False), case_sensitive=row.get("case_sensitive", False),
+        )
+        for row in (json.loads(line) for line in _lines("heads.jsonl"))
+    )
+    # Longer heads first so "joint statement" wins over "statement"; inline flags
+    # keep acronym heads (MOC) case-sensitive inside one case-insensitive regex.
+    alternatives = []
+    for i, head in sorted(enumerate(heads), key=lambda ih: -len(ih[1].pattern)):
+        body = head.pattern if head.case_sensitive else f"(?i:{head.pattern})"
+        alternatives.append(f"(?P<h{i}>{body})")
+    head_regex = re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
+
+    cues = tuple(
+        Cue(row["position"], re.compile(row["pattern"], re.I), row["status"],
+            frozenset(t for t in (row.get("types") or "").split("|") if t))
+        for row in _rows("status_cues.csv")
+    )
+    groupings: dict[str, str] = {}
+    for row in _rows("party_groupings.csv"):
+        short = row["short_name"]
+        groupings[short] = short
+        for name in (row.get("names") or "").split("|"):
+            if name.strip():
+                groupings[name.strip()] = short
+    names = sorted(groupings, key=len, reverse=True)
+    grouping_regex = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    sections = _sections("name_stopwords.txt")
+    return Lexicon(
+        heads=heads, head_regex=head_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex,
+        left_stopwords=frozenset(sections.get("left", ())), stopwords=frozenset(sections.get("stop", ())),
+        continuations=frozenset(_lines("continuations.txt")),
+        before_of=frozenset(sections.get("before_of", ())),
+    )

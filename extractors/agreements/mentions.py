@@ -1,0 +1,421 @@
+"""Find the instruments a text names: one ``Mention`` per name or reference.
+
+Candidates come from one regex over the whole text (the head nouns of
+``data/heads.jsonl``); only around each hit does Python look at words, to grow
+the name leftwards over its proper-name modifiers ("Japan-Singapore Economic
+Partnership Agreement") and rightwards over its complement ("Memorandum of
+Cooperation between ... to Promote Cooperation in the Field of ...").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.agreements.lexicon import Head, Lexicon, lexicon
+
+# A word (hyphens, apostrophes, inner dots as in "U.S."), a short parenthetical,
+# a quote mark or any other single character.
+_TOKEN = re.compile(
+    r"\([^()\n]{1,90}\)"
+    r"|[A-Za-z0-9](?:[\w&’'/-]|\.(?=[A-Za-z0-9]))*(?:\.(?<=[A-Z]\.))?"
+    r"|\S"
+)
+_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,14})\)")
+_ALIAS_AFTER_COLON = re.compile(r":\s*([A-Z][A-Za-z0-9&-]{1,14})\)")
+_HEAD_ACRONYMS = frozenset({"MOC", "MoC", "MOU", "MoU", "LOI", "LoI"})
+_MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+_YEAR = re.compile(r"(?:19|20)\d\d$")
+_CONNECTORS = frozenset({"and", "&", "of", "for", "on", ",", "-", "to", "the"})
+_DETERMINERS = frozenset({"the", "a", "an"})
+_DEICTIC = frozenset({"below", "above", "herein", "hereunder", "hereinafter"})
+_QUOTE_OPEN = "“\""
+_QUOTE_CLOSE = "”\""
+# Prepositions that open a name's complement; which apply depends on the head.
+_NAME_PREPOSITIONS = ("between", "among", "on", "of", "for", "concerning", "regarding", "to")
+_OPEN_PREPOSITIONS = _NAME_PREPOSITIONS + ("with", "at", "from", "in")
+_PARTICIPLE = re.compile(
+    r"\s+(?:to be signed|signed|issued|adopted|concluded)(?:\s+(?:in|on)\s+[^,.;:\n]{1,30}?)?(?=\s+(?:between|at)\b)"
+)
+_FIELD_OF = re.compile(r"\s+in the fields? of\b", re.I)
+_MAX_NAME = 320
+_PLURAL_HEADS = frozenset(
+    "memoranda memorandums letters records statements declarations agreements treaties conventions accords "
+    "protocols frameworks arrangements partnerships communiques communiqués mocs mous lois".split()
+)
+
+
+@dataclass
+class Mention:
+    start: int  # offsets of the mention in the text
+    end: int
+    head_start: int
+    head_end: int
+    type: str
+    name: str  # the name as the text gives it (deictic words removed)
+    head: Head
+    definite: bool = False  # "the", "this", "its" before it
+    indefinite: bool = False  # "a", "an" before it
+    deictic: bool = False  # "this Memorandum", "the joint statement below"
+    plural: bool = False
+    quoted: bool = False
+    bare: bool = False  # nothing but the head noun: "the MOC", "the Partnership"
+    aliases: list[str] = field(default_factory=list)
+    alias_of: int | None = None  # index of the mention whose acronym this is
+
+
+def _is_capitalized(word: str) -> bool:
+    return bool(word) and (word[0].isupper() or (word[0].isdigit() and any(c.isupper() for c in word)))
+
+
+def _is_name_word(word: str, lex: Lexicon) -> bool:
+    if word.startswith("("):
+        return True
+    if not _is_capitalized(word) and not any(c.isupper() for c in word[1:]):
+        return False
+    return word.lower() not in lex.left_stopwords
+
+
+def _is_date_word(word: str) -> bool:
+    return word.lower().rstrip(".") in _MONTHS or bool(_YEAR.match(word))
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text[start:end])]
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+def _quoted_span(text: str, head_start: int, head_end: int) -> tuple[int, int] | None:
+    """The quotation the head sits in ("... the “G7 Leaders’ Statement” ..."), if any."""
+    line_start, line_end = _line_bounds(text, head_start)
+    before = text[max(line_start, head_start - 220):head_start]
+    open_at = max(before.rfind("“"), -1)
+    if open_at >= 0 and "”" not in before[open_at:]:
+        close = text.find("”", head_end, min(line_end, head_end + 250))
+        if close >= 0:
+            return head_start - len(before) + open_at + 1, close
+    # Straight quotes: inside when an odd number of them precede the head on its line.
+    if before.count('"') % 2 == 1:
+        open_at = before.rfind('"')
+        close = text.find('"', head_end, min(line_end, head_end + 250))
+        if close >= 0:
+            return head_start - len(before) + open_at + 1, close
+    return None
+
+
+def _left_edge(text: str, head_start: int, lex: Lexicon, floor: int) -> int:
+    """Start of the proper-name modifiers left of the head ("Japan-Singapore
+    Economic Partnership" + "Agreement"); connectors join two name words only."""
+    line_start = text.rfind("\n", 0, head_start) + 1
+    window_start = max(line_start, head_start - 160, floor)
+    tokens = _tokens(text, window_start, head_start)
+    edge = head_start
+    pending = 0
+    for i in range(len(tokens) - 1, -1, -1):
+        start, _, word = tokens[i]
+        if _is_name_word(word, lex) and not word.endswith(".") or (word.endswith(".") and word.count(".") > 1):
+            if word.startswith("(") and not _ACRONYM.fullmatch(word):
+                break
+            sentence_start = i == 0 or tokens[i - 1][2] in {".", ":", ";"}
+            if sentence_start and word.endswith("ing"):
+                break  # a gerund opening an item: "Leveraging ..."
+            if pending and tokens[i + 1][2] == ",":
+                between = text[tokens[i + 1][1]:head_start]
+                if word_is_head(word, lex) or word.startswith("(") or not re.search(r"\b(?:and|&)\b", between):
+                    break  # a list of names, not "Energy, Sustainability and Climate Change Framework"
+            if pending and tokens[i + 1][2] == "of" and word.lower() in lex.before_of:
+                break  # "Meeting of Japan-UK Digital Partnership"
+            edge = start
+            pending = 0
+        elif word.lower() in _CONNECTORS - {"to", "the"} and pending < 2 and edge != head_start:
+            pending += 1
+        else:
+            break
+    return edge
+
+
+def word_is_head(word: str, lex: Lexicon) -> bool:
+    return bool(lex.head_regex.fullmatch(word))
+
+
+def _complement_end(text: str, pos: int, head: Head, lex: Lexicon, limit: int) -> int:
+    """End of the name's complement starting at ``pos`` (right after the head):
+    prepositional phrases such as "between X and Y", "on ICT Cooperation",
+    "in the field of ...", "to Promote ..."; stops at clause words, dates and
+    sentence punctuation."""
+    end = pos
+    first = True
+    in_between = False
+    prepositions = _OPEN_PREPOSITIONS if head.open else _NAME_PREPOSITIONS
+    while end < limit:
+        participle = _PARTICIPLE.match(text, end) if head.open else None
+        cursor = participle.end() if participle else end
+        field_of = _FIELD_OF.match(text, cursor)
+        if field_of:
+            cursor = field_of.end()
+            preposition = "of"
+        else:
+            m = re.match(r"\s+([A-Za-z]+)\b", text[cursor:cursor + 20])
+            if not m:
+                break
+            preposition = m.group(1)
+            if not (preposition.islower() or preposition.isupper()):
+                break
+            preposition = preposition.lower()
+            if preposition not in prepositions and not (preposition == "by" and first and head.open):
+                break
+            cursor += m.end()
+            if preposition == "to":
+                nxt = re.match(r"\s+(\S+)", text[cursor:cursor + 40])
+                if not nxt or not _is_capitalized(nxt.group(1)):
+                    break
+            if preposition in {"in", "at", "from", "on", "of", "for"}:
+                nxt = re.match(r"\s+(?:the\s+)?(\S+)(?:\s+(\S+))?", text[cursor:cursor + 40])
+                if nxt and (_is_date_word(nxt.group(1).strip(",.;:"))
+                            or (nxt.group(1).isdigit() and _is_date_word((nxt.group(2) or "").strip(",.;:")))):
+                    break
+        in_between = preposition in {"between", "among"}
+        np_end = _noun_phrase_end(text, cursor, head, lex, limit, in_between)
+        if np_end <= cursor:
+            break
+        end = np_end
+        first = False
+    return end
+
+
+def _noun_phrase_end(text: str, pos: int, head: Head, lex: Lexicon, limit: int, in_between: bool) -> int:
+    line_end = text.find("\n", pos)
+    limit = min(limit, len(text) if line_end < 0 else line_end, pos + 240)
+    tokens = _tokens(text, pos, limit)
+    end = pos
+    last_content = pos
+    and_seen = False
+    in_list = False
+    i = 0
+    while i < len(tokens):
+        start, stop, word = tokens[i]
+        low = word.lower()
+        nxt = tokens[i + 1][2] if i + 1 < len(tokens) else ""
+        if word in _QUOTE_OPEN and word != '"' or (word == '"' and i == 0 or word == '"' and tokens[i - 1][2] in _DETERMINERS):
+            close = text.find("”" if word == "“" else '"', stop, limit)
+            if close < 0:
+                break
+            end = last_content = close + 1
+            i = next((k for k, t in enumerate(tokens) if t[0] > close), len(tokens))
+            continue
+        if word.startswith("("):
+            if _ACRONYM.fullmatch(word) and (i + 1 >= len(tokens) or not _continues(nxt, lex)):
+                end = last_content = stop  # a trailing acronym closes the name
+                break
+            end = last_content = stop
+        elif low in _DETERMINERS:
+            if low == "the" or i == 0 or tokens[i - 1][2].lower() in {"and", "of"}:
+                end = stop
+            else:
+                break
+        elif low in {"and", "or", "&"}:
+            if nxt.lower() in {"a", "an", "this", "these"} or (nxt.lower() == "the" and not in_between):
+                break
+            if in_between:
+                and_seen = True
+            end = stop
+        elif word == ",":
+            # "Ministry of Economy, Trade and Industry", "safe, resilient, and sustainable"
+            rest = text[stop:stop + 60]
+            if re.match(r"\s+[A-Z]", rest) and not re.match(r"\s+(?:the|The|and)\b", rest) and _name_context(tokens, i):
+                end = stop
+            elif head.open and (re.match(r"\s+[a-z]+(?:,\s+[a-z]+)*,?\s+(?:and|or)\s+[a-z]", rest)
+                                or (in_list and re.match(r"\s+(?:and|or)\s+[a-z]", rest))):
+                end = stop
+                in_list = True
+            else:
+                break
+        elif word in {"'s", "’s", "-", "/"}:
+            end = stop
+        elif word[0].isalnum():
+            if _is_date_word(word.strip(".")) or low.rstrip(".") in lex.stopwords or low in _DEICTIC:
+                break
+            after = [t[2].strip(",.;:") for t in tokens[i + 1:i + 3]]
+            if word.isdigit() and after and _is_date_word(after[0]):
+                break  # "18 March 2026"
+            if low in {"on", "in", "at", "from", "since", "of"} and after and (
+                    _is_date_word(after[0]) or (after[0].isdigit() and len(after) > 1 and _is_date_word(after[1]))):
+                break
+            if low in _NAME_PREPOSITIONS + ("in", "with", "at", "from", "by") and low not in {"of", "for", "on", "to"}:
+                if not (in_between and low == "of"):
+                    break
+            if low == "to":
+                if not _is_capitalized(nxt):
+                    break
+            if not head.open and not _is_capitalized(word) and not any(c.isupper() for c in word) \
+                    and low not in {"of", "the", "for", "on", "to", "and", "in"} and not word[0].isdigit():
+                break  # a proper name's complement is itself a proper name
+            if word.endswith(".") and word.count(".") == 1:
+                end = last_content = stop - 1
+                break
+            end = stop
+            if low not in {"of", "for", "on", "to", "and", "the", "in"}:
+                last_content = stop
+        else:
+            break
+        i += 1
+    del and_seen
+    return last_content
+
+
+def _continues(word: str, lex: Lexicon) -> bool:
+    return word.lower() in {"between", "on", "of", "for", "concerning", "regarding", "in", "and"} or word_is_head(word, lex)
+
+
+def _name_context(tokens, i: int) -> bool:
+    """A comma inside a capitalized name: the word before it is capitalized."""
+    return i > 0 and _is_capitalized(tokens[i - 1][2])
+
+
+def find_mentions(text: str, lex: Lexicon | None = None) -> list[Mention]:
+    """All instrument mentions in ``text``, in text order, without overlaps
+    except names nested after an article ("Joint Statement on the Establishment
+    of a Strategic Partnership ...")."""
+    lex = lex or lexicon()
+    hits = []
+    for match in lex.head_regex.finditer(text):
+        head = lex.head_of(match)
+        word = match.group()
+        if head.capitalized and not _is_capitalized(word):
+            continue
+        hits.append((match.start(), match.end(), head))
+    mentions: list[Mention] = []
+    floor = 0
+    for k, (hs, he, head) in enumerate(hits):
+        if mentions and hs < mentions[-1].end and not _after_article(text, mentions[-1], hs, lex):
+            continue  # absorbed by the previous name ("Partnership (RCEP) Agreement")
+        nested = bool(mentions) and hs < mentions[-1].end
+        mention = _grow(text, hs, he, head, lex, floor if nested else max(floor, mentions[-1].end if mentions else 0))
+        if mention is None:
+            continue
+        # A later head inside this one's left modifiers means this hit was a modifier.
+        if mentions and mention.start < mentions[-1].end and not _after_article(text, mentions[-1], hs, lex):
+            continue
+        mentions.append(mention)
+        floor = mention.head_end
+    return _drop_modifier_heads(mentions)
+
+
+def _after_article(text: str, outer: Mention, pos: int, lex: Lexicon) -> bool:
+    """A head inside an outer name that opens with its own article ("... of a
+    Strategic Partnership") names a second instrument."""
+    if pos <= outer.head_end:
+        return False
+    left = _left_edge(text, pos, lex, outer.head_end)
+    return bool(re.search(r"(?i)\b(?:a|an|the)\s+$", text[max(outer.head_end, left - 8):left]))
+
+
+def _drop_modifier_heads(mentions: list[Mention]) -> list[Mention]:
+    kept: list[Mention] = []
+    for mention in mentions:
+        while kept and kept[-1].head_end <= mention.start <= kept[-1].end and mention.head_start > kept[-1].end:
+            break
+        while kept and mention.start <= kept[-1].head_start and kept[-1].end <= mention.end:
+            kept.pop()  # "Economic Partnership" inside "Economic Partnership Agreement"
+        kept.append(mention)
+    return kept
+
+
+def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> Mention | None:
+    word = text[hs:he]
+    plural = any(w in _PLURAL_HEADS for w in word.lower().split())
+    line_start, line_end = _line_bounds(text, hs)
+    quoted = _quoted_span(text, hs, he)
+    aliases: list[str] = []
+    if quoted:
+        start, end = quoted
+        lead = re.match(r"(?i)the\s+", text[start:end])
+        if lead:
+            start += lead.end()
+        end = start + len(text[start:end].rstrip(" ,."))
+        after = text[end + 1:end + 40]
+        alias = re.match(r"\s*\(([A-Z][A-Za-z0-9&-]{1,14})\)", after)
+        if alias:
+            aliases.append(alias.group(1))
+        name = text[start:end]
+    else:
+        start = _left_edge(text, hs, lex, max(floor, line_start))
+        end = he
+        # Words that continue a name after its head: "Partnership Programme".
+        cont = re.match(r"\s+([A-Z][a-z]+)\b", text[end:end + 30])
+        if cont and cont.group(1) in lex.continuations:
+            end += cont.end()
+        acronym = _ACRONYM.match(text, end + 1) if text[end:end + 1] == " " else None
+        if acronym:
+            follows = text[acronym.end():acronym.end() + 30]
+            if acronym.group(1) in _HEAD_ACRONYMS or re.match(r"\s+(?:between|on|of|for|in|concerning|regarding)\b", follows):
+                end = acronym.end()
+            else:
+                end = acronym.end()
+                aliases.append(acronym.group(1))
+        # Another head right after ("Partnership Agreement") belongs to this name.
+        if not re.search(r"[A-Z]{2}", word):
+            nxt = lex.head_regex.match(text, end + 1) if text[end:end + 1] == " " else None
+            if nxt and _is_capitalized(nxt.group()) and lex.head_of(nxt).capitalized:
+                return None
+        complement_end = _complement_end(text, end, head, lex, line_end)
+        if complement_end > end:
+            tail = text[end:complement_end]
+            # A trailing acronym of the whole instrument ("Treaty on ... (NPT)").
+            trailing = re.search(r"\s\(([A-Z][A-Za-z0-9&-]{1,14})\)$", tail)
+            if trailing and not re.search(r"\b(?:between|among|and)\b", tail):
+                aliases.append(trailing.group(1))
+            end = complement_end
+        colon_alias = _ALIAS_AFTER_COLON.match(text, end)
+        if colon_alias:
+            aliases.append(colon_alias.group(1))
+        if end - start > _MAX_NAME:
+            end = he
+        name = text[start:end]
+        deictic_match = re.match(r"\s+(below|above|herein)\b", text[he:he + 12])
+        if deictic_match and end == he:
+            after_deictic = _complement_end(text, he + deictic_match.end(), head, lex, line_end)
+            if after_deictic > he + deictic_match.end():
+                end = after_deictic
+                name = text[start:he] + text[he + deictic_match.end():end]
+    if not quoted and head.needs_modifier and start == hs:
+        return None
+    before = text[max(line_start, start - 24):start]
+    definite = bool(re.search(r"(?i)\b(?:the|this|that|these|those|its|their|our|said|such)\s+$", before))
+    indefinite = bool(re.search(r"(?i)\b(?:a|an)\s+$", before))
+    deictic = bool(re.search(r"(?i)\b(?:this|these|the present)\s+$", before)) or bool(
+        re.match(r"\s+(?:below|above|herein)\b", text[he:he + 12]))
+    bare = not quoted and start == hs and end <= he + (len(text[he:end]) if _ACRONYM.fullmatch(text[he:end].strip()) else 0)
+    return Mention(
+        start=start, end=end, head_start=hs, head_end=he, type=head.type, name=" ".join(name.split()),
+        head=head, definite=definite, indefinite=indefinite, deictic=deictic, plural=plural,
+        quoted=bool(quoted), bare=bare, aliases=aliases,
+    )
+
+
+def find_alias_mentions(text: str, mentions: list[Mention]) -> list[Mention]:
+    """Later uses of an instrument's acronym ("the CPTPP", "the IAP was
+    established") as mentions of that instrument."""
+    found: list[Mention] = []
+    taken = [(m.start, m.end) for m in mentions]
+    for index, mention in enumerate(mentions):
+        for alias in mention.aliases:
+            for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text):
+                s, e = match.start(), match.end()
+                if s < mention.end + 2 or any(a <= s < b + 2 for a, b in taken):
+                    continue
+                if text[max(0, s - 1):s] == "(":
+                    continue  # the definition of a longer form "(GDCP)" is not a use
+                found.append(Mention(
+                    start=s, end=e, head_start=s, head_end=e, type=mention.type, name=alias,
+                    head=mention.head, definite=True, bare=False, alias_of=index,
+                ))
+                taken.append((s, e))
+    return found

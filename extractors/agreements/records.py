@@ -1,0 +1,401 @@
+"""One record per instrument of a document, and the mention rows that point to it.
+
+Mentions are resolved in text order: an acronym to the name it abbreviates,
+"the MOC" / "the Partnership" to the nearest preceding instrument of that type
+(unless its sentence names other holders, which makes it a new one), "this
+Joint Statement" to the document itself, and a full name to an earlier record
+with the same name key and compatible parties.  The ``agreement_id`` hashes
+the type, sorted parties and name key only, so it needs no corpus state and is
+the same in every document that names the instrument the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc
+
+from extractors.agreements.context import DocIndex, adjust_status, stated_status
+from extractors.agreements.lexicon import Lexicon
+from extractors.agreements.mentions import Mention, find_alias_mentions, find_mentions
+
+# A bare reference resolves to an instrument named at most this far back.
+ANTECEDENT_MAX_CHARS = 2000
+ANTECEDENT_MAX_BLOCKS = 3
+# Types whose unnamed parties default to the document's parties.
+_DOCUMENT_PARTY_TYPES = ("agreement", "joint_statement", "memorandum", "letter_of_intent", "declaration")
+_BILATERAL_TYPES = ("memorandum", "letter_of_intent", "joint_statement")
+_KEY_STOPWORDS = frozenset(
+    "the a an of and or on for to in with by at from between among concerning regarding its their this "
+    "that be signed issued adopted concluded below above herein".split()
+)
+_KEY_PREFIX = 6
+_COUNTRY_LIST = re.compile(r"\bwith\s+(?:\w+\s+)?countries\s*:\s*")
+_BETWEEN = re.compile(r"\bbetween\s+((?:the\s+)?[A-Z][^,;.]{2,100}?\s+and\s+(?:the\s+)?[A-Z][^,;.]{2,80}?)(?=\s*(?:,|;|\.|$|\s+(?:including|to|in|on|for|with)\b))")
+
+
+@dataclass
+class Record:
+    type: str
+    names: list[tuple[str, int]] = field(default_factory=list)  # (name, defining mention index)
+    mentions: list[int] = field(default_factory=list)
+    parties: dict[str, None] = field(default_factory=dict)
+    signatories: dict[str, None] = field(default_factory=dict)
+    topics: dict[str, None] = field(default_factory=dict)
+    key_words: frozenset[str] = frozenset()
+    org_owned: bool = False  # a named non-party body owns it ("Council of Europe Convention")
+    has_between: bool = False
+    is_document: bool = False
+
+    @property
+    def name(self) -> str:
+        return max(self.names, key=lambda n: (len(n[0]), -n[1]))[0] if self.names else ""
+
+
+@dataclass
+class Resolved:
+    """A mention with the per-mention facts (status, date) and its record."""
+
+    mention: Mention
+    record: Record
+    status: str | None
+    date: str | None
+
+
+def normalize_words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"\([^)]*\)", " ", text)  # acronyms and asides are not part of the key
+    text = re.sub(r"[.'’]", "", text)
+    return re.findall(r"[a-z0-9]+", text.replace("co-operation", "cooperation"))
+
+
+def key_words(name: str, party_words: set[str]) -> frozenset[str]:
+    words = [w for w in normalize_words(name) if w not in _KEY_STOPWORDS and w not in party_words]
+    if not any(ch.isalpha() for w in words for ch in w):
+        words = normalize_words(name)
+    return frozenset(w[:_KEY_PREFIX] for w in words)
+
+
+def agreement_id(type_: str, parties: list[str], words: frozenset[str], year: str | None) -> str:
+    basis = "|".join([type_, ",".join(sorted(parties)), " ".join(sorted(words)), year or ""])
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
+
+
+class DocumentResolver:
+    """Builds the records of one doc; ``resolve()`` returns the resolved mentions."""
+
+    def __init__(self, doc: Doc, lex: Lexicon):
+        self.doc = doc
+        self.text = doc.text
+        self.lex = lex
+        self.index = DocIndex(doc, lex)
+        document = doc._.input
+        self.title = getattr(document, "title", None) if document is not None else None
+        self.doc_type = getattr(document, "doc_type", None) if document is not None else None
+        self.published = getattr(document, "published_date", None) if document is not None else None
+        self.doc_parties, self.doc_bodies = self._document_parties()
+        self.records: list[Record] = []
+
+    # ------------------------------------------------------------------ document
+
+    def _document_parties(self) -> tuple[list[str], list[str]]:
+        try:
+            from extractors.entities import document_parties
+            found = document_parties(self.doc)
+            countries, bodies = list(found.get("countries", [])), list(found.get("bodies", []))
+        except Exception:  # the entity layer is optional: fall back on the opening
+            countries, bodies = [], []
+        if not countries:
+            countries = self.index.parties_in(0, min(len(self.text), 800))
+        if not countries:
+            counts: dict[str, int] = {}
+            for party in self._all_parties():
+                counts[party] = counts.get(party, 0) + 1
+            countries = [max(counts, key=counts.get)] if counts else []
+        return countries, bodies
+
+    def _all_parties(self):
+        for e in self.index.entities:
+            if e.label == "COUNTRY" and e.canonical:
+                yield e.canonical
+            elif e.label == "ORG" and e.country:
+                yield e.country
+
+    def _document_instrument(self) -> tuple[str, str] | None:
+        """(type, name) when the document is itself an instrument: a joint
+        statement, or a title that opens with an instrument's name."""
+        title = " ".join((self.title or "").split())
+        found = find_mentions(title, self.lex) if title else []
+        opening = next((m for m in found if m.start <= 12 and not m.plural), None)
+        if self.doc_type == "joint_statement":
+            return (opening.type if opening else "joint_statement"), title or "joint statement"
+        if opening is not None and self.doc_type in (None, "other") and opening.type != "partnership":
+            return opening.type, title
+        return None
+
+    # ------------------------------------------------------------------ resolution
+
+    def resolve(self) -> list[Resolved]:
+        mentions = find_mentions(self.text, self.lex)
+        mentions = [m for m in mentions if not self._is_organization(m)]
+        aliases = find_alias_mentions(self.text, mentions)
+        order = sorted(range(len(mentions) + len(aliases)),
+                       key=lambda i: (mentions + aliases)[i].start)
+        allm = mentions + aliases
+        self._retype_listed_agreements(mentions)
+        self._mention_spans = [(m.start, m.end) for m in allm]
+        self.sentences = {i: self.index.sentence(m.start, m.end) for i, m in enumerate(allm)}
+        self.segments = self._segments(allm)
+        document_instrument = self._document_instrument()
+        self.document_record = None
+        if document_instrument is not None:
+            type_, name = document_instrument
+            self.document_record = Record(type=type_, is_document=True)
+            self.document_record.names.append((name, -1))
+            self.records.append(self.document_record)
+        title_end = self._title_end(allm)
+        record_of: dict[int, Record] = {}
+        resolved: list[tuple[int, Record]] = []
+        for i in order:
+            m = allm[i]
+            records = self._records_for(i, m, allm, record_of, title_end)
+            for record in records:
+                record.mentions.append(i)
+                resolved.append((i, record))
+            if records:
+                record_of[i] = records[0]
+        return self._finish(allm, resolved)
+
+    def _is_organization(self, m: Mention) -> bool:
+        """"Global Partnership on Artificial Intelligence (GPAI)" is a body."""
+        for e in self.index.entities_in(max(0, m.start - 1), m.end + 1, ("ORG",)):
+            if e.start <= m.head_start and m.head_end <= e.end and (e.end - e.start) >= (m.head_end - m.start):
+                return True
+        return False
+
+    def _retype_listed_agreements(self, mentions: list[Mention]) -> None:
+        """A partnership listed among agreements is one of them ("the CPTPP,
+        the Japan-EU EPA, ..., and the Regional Comprehensive Economic Partnership")."""
+        for i, m in enumerate(mentions):
+            if m.type != "partnership" or m.bare:
+                continue
+            neighbours = [n for n in mentions[max(0, i - 3):i + 3] if n is not m and n.type == "agreement"
+                          and re.fullmatch(r"[\s,]*(?:and\s+)?(?:the\s+)?[\s,]*",
+                                           self.text[min(n.end, m.end):max(n.start, m.start)] or " ")]
+            if neighbours:
+                m.type = "agreement"
+
+    def _title_end(self, allm: list[Mention]) -> int:
+        """End offset of the title when the text opens with it (0 otherwise)."""
+        if not self.title:
+            return 0
+        pattern = r"\s+".join(re.escape(w) for w in self.title.split())
+        found = re.search(pattern, self.text[:len(self.title) + 400], re.I)
+        return found.end() if found else 0
+
+    def _segments(self, allm: list[Mention]) -> dict[int, tuple[int, int]]:
+        """Each mention's share of its sentence: from the previous mention's end
+        to the next mention's start, so "X launched in 2021, and Y signed in
+        2022" gives each its own verb, date and parties."""
+        segments = {}
+        by_sentence: dict[tuple[int, int], list[int]] = {}
+        for i, sentence in self.sentences.items():
+            by_sentence.setdefault(sentence, []).append(i)
+        for sentence, members in by_sentence.items():
+            members.sort(key=lambda i: allm[i].start)
+            for k, i in enumerate(members):
+                start = sentence[0] if k == 0 else max(sentence[0], allm[members[k - 1]].end)
+                end = sentence[1] if k == len(members) - 1 else allm[members[k + 1]].start
+                segments[i] = (min(start, allm[i].start), max(end, allm[i].end))
+        return segments
+
+    def _records_for(self, i: int, m: Mention, allm: list[Mention], record_of: dict[int, Record],
+                     title_end: int) -> list[Record]:
+        if m.alias_of is not None:
+            target = record_of.get(m.alias_of)
+            return [target] if target else []
+        if self.document_record is not None and m.start < title_end and m.type == self.document_record.type \
+                and m.start <= 12:
+            self._add_name(self.document_record, m, i)
+            return [self.document_record]
+        if m.plural:
+            return self._split_plural(i, m)
+        doc_rec = self.document_record
+        if doc_rec is not None and m.deictic and m.type == doc_rec.type:
+            if not m.bare:
+                self._add_name(doc_rec, m, i)
+            return [doc_rec]
+        if m.bare:
+            return self._resolve_reference(i, m, allm)
+        return [self._named(i, m)]
+
+    def _resolve_reference(self, i: int, m: Mention, allm: list[Mention]) -> list[Record]:
+        seg = self.segments[i]
+        others = self._other_mention_spans(i)
+        bodies = self.index.bodies_in(seg[0], seg[1], others)
+        if not m.indefinite:
+            antecedent = self._antecedent(m, allm)
+            if antecedent is not None and (not bodies or set(bodies) <= set(antecedent.signatories)):
+                return [antecedent]
+            if antecedent is None and self.document_record is not None and m.type == self.document_record.type \
+                    and not bodies:
+                return [self.document_record]
+        if bodies and m.type in ("memorandum", "letter_of_intent", "framework", "agreement"):
+            record = self._new_record(i, m, bodies_from_context=True)
+            between = _BETWEEN.search(self.text, seg[0], seg[1])
+            if between:
+                record.names = [(f"{m.name} between {' '.join(between.group(1).split())}", i)]
+            return [record]
+        if m.head.descriptive:
+            return [self._new_record(i, m)]
+        return []
+
+    def _antecedent(self, m: Mention, allm: list[Mention]) -> Record | None:
+        block = self.index.block_index(m.start)
+        for record in reversed(self.records):
+            if record.type != m.type or not record.mentions or record.is_document:
+                continue
+            last = allm[record.mentions[-1]]
+            if m.start - last.end > ANTECEDENT_MAX_CHARS:
+                continue
+            last_block = self.index.block_index(last.start)
+            if block is not None and last_block is not None and block - last_block > ANTECEDENT_MAX_BLOCKS:
+                continue
+            return record
+        return None
+
+    def _named(self, i: int, m: Mention) -> Record:
+        record = self._new_record(i, m, register=False)
+        if not (m.indefinite and m.head.descriptive):
+            for existing in self.records:
+                if existing.type == record.type and self._same_instrument(existing, record):
+                    self._add_name(existing, m, i)
+                    existing.parties.update(record.parties)
+                    existing.signatories.update(record.signatories)
+                    existing.topics.update(record.topics)
+                    return existing
+        self.records.append(record)
+        return record
+
+    def _same_instrument(self, a: Record, b: Record) -> bool:
+        if a.is_document or b.is_document:
+            return False
+        small, large = sorted((a.key_words, b.key_words), key=len)
+        if not (small == large or (len(small) >= 2 and small <= large)):
+            return False
+        pa, pb = set(a.parties), set(b.parties)
+        return not pa or not pb or pa <= pb or pb <= pa
+
+    def _split_plural(self, i: int, m: Mention) -> list[Record]:
+        """"memorandums of cooperation on X with four countries: A, B, C and D"
+        are one instrument per country; other plurals are generic."""
+        seg = self.segments[i]
+        listed = _COUNTRY_LIST.search(self.text, m.start, seg[1])
+        if not listed:
+            return []
+        countries = [e.canonical for e in self.index.entities_in(listed.end(), seg[1], ("COUNTRY",)) if e.canonical]
+        name = self.text[m.start:listed.start()].rstrip(" ,") or m.name
+        name = re.sub(r"\s+with\s*$", "", " ".join(name.split()))
+        records = []
+        for country in dict.fromkeys(countries):
+            record = Record(type=m.type)
+            record.names.append((name, i))
+            record.parties.update(dict.fromkeys(self.doc_parties))
+            record.parties[country] = None
+            record.signatories.update(dict.fromkeys(self.doc_bodies))
+            record.key_words = key_words(name, set())
+            self.records.append(record)
+            records.append(record)
+        return records
+
+    def _new_record(self, i: int, m: Mention, register: bool = True, bodies_from_context: bool = False) -> Record:
+        record = Record(type=m.type)
+        record.names.append((m.name, i))
+        seg = self.segments[i]
+        sentence = self.sentences[i]
+        others = self._other_mention_spans(i)
+        name_parties = self.index.parties_in(m.start, m.end)
+        record.has_between = bool(re.search(r"\b(?:between|among)\b", m.name, re.I))
+        name_bodies = self.index.bodies_in(m.start, m.end)
+        record.org_owned = bool(name_bodies) and not name_parties and not record.has_between
+        parties = name_parties
+        if not parties and not record.has_between and not (record.org_owned and self.doc_type != "joint_statement"):
+            parties = self.index.parties_in(seg[0], seg[1], others, with_bodies=False)
+            if not parties:
+                parties = self.index.parties_in(sentence[0], sentence[1], others, with_bodies=False)
+            if not parties and self.doc_type != "joint_statement" and m.type in _BILATERAL_TYPES:
+                paragraph = self.index.paragraph(m.start)
+                parties = self.index.parties_in(paragraph[0], paragraph[1], others, with_bodies=False)
+                if not parties:
+                    heading = self.index.section_heading(m.start)
+                    if heading:
+                        parties = self.index.parties_in(heading[0], heading[1], with_bodies=False)
+        if parties and m.type in _BILATERAL_TYPES and not set(parties) & set(self.doc_parties) \
+                and len(parties) == 1 and not record.org_owned:
+            parties = list(self.doc_parties) + parties  # "With the Philippines, a memorandum ... was signed"
+        if not parties and not record.org_owned and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES:
+            parties = list(self.doc_parties)
+        record.parties.update(dict.fromkeys(parties))
+        signatories = name_bodies + self.index.grouping_bodies_in(m.start, m.end)
+        if (not signatories or bodies_from_context) and m.type in ("memorandum", "letter_of_intent"):
+            signatories += self.index.bodies_in(seg[0], seg[1], others)
+        record.signatories.update(dict.fromkeys(signatories))
+        record.topics.update(dict.fromkeys(self.index.topics_in(seg[0], seg[1])))
+        party_words = set()
+        for e in self.index.entities_in(sentence[0], sentence[1], ("COUNTRY",)):
+            party_words.update(normalize_words(e.text))
+        for grouping in self.lex.grouping_regex.finditer(m.name):
+            party_words.update(normalize_words(grouping.group()))
+        record.key_words = key_words(m.name, party_words)
+        if register:
+            self.records.append(record)
+        return record
+
+    def _other_mention_spans(self, i: int) -> list[tuple[int, int]]:
+        return [span for k, span in enumerate(self._mention_spans) if k != i]
+
+    def _add_name(self, record: Record, m: Mention, i: int) -> None:
+        record.names.append((m.name, i))
+
+    # ------------------------------------------------------------------ output
+
+    def _finish(self, allm: list[Mention], resolved: list[tuple[int, Record]]) -> list[Resolved]:
+        out: list[Resolved] = []
+        spans_of = [(m.start, m.end) for m in allm]
+        first_of_record: dict[int, int] = {}
+        for i, record in resolved:
+            m = allm[i]
+            seg = self.segments[i]
+            excluded = [s for k, s in enumerate(spans_of) if k != i]
+            status = stated_status(self.text, m, seg[0], seg[1], self.lex)
+            date = self.index.date_for(m, seg[0], seg[1], excluded)
+            if record.is_document and id(record) not in first_of_record:
+                status = status or self._document_status(record)
+                date = date or self.published
+            if status is None and date and m.type in ("joint_statement", "declaration") and not m.bare:
+                status = "adopted"  # "Following a joint statement in July 2022"
+            first_of_record.setdefault(id(record), i)
+            out.append(Resolved(m, record, status, date))
+        for r in out:
+            record = r.record
+            if not record.parties and record.is_document:
+                record.parties.update(dict.fromkeys(self.doc_parties))
+            if record.is_document and not record.signatories:
+                record.signatories.update(dict.fromkeys(self.doc_bodies))
+            if r.status is None:
+                r.status = self._default_status(record, r.mention)
+        return out
+
+    def _document_status(self, record: Record) -> str:
+        if record.type in ("memorandum", "letter_of_intent", "agreement") or self.index.has_signatories_line():
+            return "signed"
+        return adjust_status("adopted", record.type)
+
+    def _default_status(self, record: Record, m: Mention) -> str:
+        """An existing treaty between states that the text only cites is in force."""
+        if record.type == "agreement" and record.parties and not record.org_owned and m.head.capitalized \
+                and not m.bare and any(len(p) == 3 and p.isupper() for p in record.parties):
+            return "in_force"
+        return "referenced"

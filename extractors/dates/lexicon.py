@@ -1,0 +1,75 @@
+"""The word lists the date rules are built from, loaded from ``data/``.
+
+``months.csv`` gives month names and abbreviations; ``cue_words.csv`` the words
+that decide whether a bare four-digit number is a year (``before_year``), a
+count (``count_before``/``count_after``) or a law's number (``citation_before_of``).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR = Path(__file__).with_name("data")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    month_numbers: dict[str, int]  # lower-cased name or abbreviation (no dot) -> 1..12
+    full_month_names: tuple[str, ...]  # "January", ...
+    abbreviations: tuple[str, ...]  # "Jan", "Sept", ...
+    cues: dict[str, frozenset[str]]  # role -> lower-cased words or phrases
+
+    def month_number(self, text: str) -> int | None:
+        """``month_number("Sept.") == 9``."""
+        return self.month_numbers.get(text.rstrip(".").lower())
+
+    def fragments(self) -> dict[str, str]:
+        """Regex fragments substituted for ``{NAME}`` placeholders in ``patterns.jsonl``."""
+        full = _cased(self.full_month_names)
+        abbr = _cased(self.abbreviations)
+        space, optional = r"[^\S\n]+", r"[^\S\n]*"
+        return {
+            # Abbreviations take an optional stop; nothing may follow a month name.
+            "MONTH": r"\b(?:" + "|".join(full + [a + r"\.?" for a in abbr]) + r")(?!\w)",
+            "MONTH_FULL": r"\b(?:" + "|".join(full) + r")(?!\w)",
+            "DAY": r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d\w])",
+            "YEAR": r"(?:19|20)\d\d",
+            "S": space,
+            "O": optional,
+            # A number starts a date only if it is not glued to a word, amount or other number.
+            "B": r"(?<![\w$€£¥#.,/\-])",
+            "E": r"(?![\w%/]|[.,\-–]\d)",
+            "TO": rf"(?:{optional}[-–—]{optional}|{space}(?:to|until|till|through|thru){space})",
+            "AND": rf"(?:,?{space}(?:and|&){space})",
+        }
+
+
+def _cased(words) -> list[str]:
+    variants = {v for w in words for v in (w, w.upper())}
+    return sorted(variants, key=lambda w: (-len(w), w))
+
+
+def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
+    month_numbers: dict[str, int] = {}
+    full, abbreviations = [], []
+    with open(data_dir / "months.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            number = int(row["number"])
+            full.append(row["name"])
+            month_numbers[row["name"].lower()] = number
+            for abbr in filter(None, (row["abbreviations"] or "").split("|")):
+                abbreviations.append(abbr)
+                month_numbers[abbr.lower()] = number
+    cues: dict[str, set[str]] = {}
+    with open(data_dir / "cue_words.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            cues.setdefault(row["role"], set()).add(row["word"].strip().lower())
+    return Lexicon(month_numbers, tuple(full), tuple(abbreviations),
+                   {role: frozenset(words) for role, words in cues.items()})
+
+
+def fill(pattern: str, fragments: dict[str, str]) -> str:
+    """Replace ``{NAME}`` placeholders, leaving regex quantifiers such as ``{1,2}`` alone."""
+    return re.sub(r"\{([A-Z_]+)\}", lambda m: fragments[m.group(1)], pattern)

@@ -1,0 +1,62 @@
+"""Countries: every surface form of the genre, with its ISO 3166-1 alpha-3 code.
+
+Names come from pycountry plus ``data/country_variants.csv``; they are found
+anywhere, also inside compounds ("U.S.-Japan", "Japan-the U.S.-Australia-India")
+and before possessives ("Japan's Ministry ..."). Demonyms count only before a
+state noun ("the Japanese side", "German and Japanese leaders").
+"""
+from __future__ import annotations
+
+import re
+
+from extractors.entities.gazetteer import countries as gazetteer
+from extractors.entities.lexicon import Hit, lexicon
+from extractors.entities.mention import Mention, is_capitalized_name, word_after, word_before
+
+_HONORIFIC_BEFORE = re.compile(r"(?:Mr|Ms|Mrs|Dr|Prof)\.?\s*$")
+_DEMONYM_TAIL = re.compile(r"(?:\s+and\s+[A-Z][a-z]+)*\s+([A-Za-z]+)")
+
+
+def find_countries(text: str, hits: list[Hit] | None = None) -> list[Mention]:
+    """Country names and state-naming demonyms in ``text``.
+
+    >>> [m.canonical for m in find_countries("the U.S.-Japan DDE and the Republic of Korea")]
+    ['USA', 'JPN', 'KOR']
+    """
+    g = gazetteer()
+    hits = lexicon().scan(text) if hits is None else hits
+    found = []
+    for hit in hits:
+        if "country" in hit.categories:
+            _add_name(text, hit.surface, hit.start, hit.end, found)
+        elif "demonym" in hit.categories:
+            tail = _DEMONYM_TAIL.match(text, hit.end)
+            if tail and tail.group(1) in g.state_nouns:
+                found.append(Mention(hit.start, hit.end, "COUNTRY", g.demonyms[hit.surface], "country_demonym"))
+        elif "body" in hit.categories:
+            # A longer body name hides the country inside it ("Monetary Authority of Singapore").
+            for match in g.name_regex.finditer(text, hit.start, hit.end):
+                _add_name(text, match.group(), match.start(), match.end(), found)
+    return found
+
+
+def _add_name(text: str, surface: str, start: int, end: int, found: list[Mention]) -> None:
+    g = gazetteer()
+    if surface.startswith("the "):
+        start += 4
+    if surface in g.ambiguous and _named_otherwise(text, start, end):
+        return
+    if surface == "US" and text[max(0, start - 8):start].lower().rstrip().endswith(("join", "for", "to", "let")):
+        return
+    found.append(Mention(start, end, "COUNTRY", g.names[surface], "country_name"))
+
+
+def _named_otherwise(text: str, start: int, end: int) -> bool:
+    """True when a name word touches an ambiguous country name: "Michael Jordan",
+    "Georgia Tech", "Mr. Chad", "South America"."""
+    before, after = word_before(text, start), word_after(text, end)
+    if _HONORIFIC_BEFORE.search(text[max(0, start - 6):start]):
+        return True
+    if start and text[start - 1] not in "-–" and is_capitalized_name(before) and before not in gazetteer().names:
+        return True
+    return is_capitalized_name(after) and not after.startswith(("'", "’")) and after not in gazetteer().names

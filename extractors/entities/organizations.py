@@ -1,0 +1,417 @@
+"""Organizations: ministries, agencies, commissions, funds, international bodies.
+
+Four rule families, all driven by data files:
+
+- ``org_head``: a head noun (``data/org_heads.csv``) with the capitalized words
+  before it and its "of/for/on ..." complement after it: "Japan Aerospace
+  Exploration Agency", "Ministry of Land, Infrastructure, Transport and Tourism",
+  "Office of International Affairs, Commerce and Information Policy Bureau".
+- ``org_registry``: full names and aliases of well-known bodies (``data/bodies.csv``):
+  "Enterprise Singapore", "Council of Europe", "Quad".
+- ``org_acronym_definition``: "Cyber Security Agency (CSA)", "ICANN (Internet
+  Corporation for ...)", "ISAC: An abbreviation for the ..." teach the document
+  its acronyms.
+- ``org_acronym``: a bare acronym resolved by the document's own definitions,
+  then by initials of a full name in the document ("MCI" = "Ministry of
+  Communications and Information"), then by the registry.
+
+The owner country comes from a possessive ("Singapore's Cyber Security
+Agency"), an "of <country>" complement, a country inside or right after the
+name ("Personal Data Protection Commission Singapore"), the registry, or, for
+national bodies that state none, the document's home country (the country it
+names most).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.entities.gazetteer import Body, bodies, countries, read_csv, read_lines, trie_regex
+from extractors.entities.lexicon import Hit, lexicon
+from extractors.entities.mention import NAME_WORD, Mention, is_stop_word, previous_word
+
+_CAPSEQ = re.compile(rf"{NAME_WORD}(?: {NAME_WORD})*")
+_LEFT_WORD = re.compile(r"([\w’'&.\-]+) $")
+_PREP = re.compile(r" (?:of|for|on)(?: the)? ")
+_SEP = re.compile(r"(?:,? and(?: the| The)?|,| of(?: the)?| for(?: the)?| on| relating to) ")
+_POSSESSIVE = re.compile(r"([\w.\-]+)[’']s $")
+_ORDINAL = re.compile(r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$",
+                      re.IGNORECASE)
+_NUMBER = re.compile(r"[\d.\-–]+$")
+# Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?![\w-])")
+_DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
+_DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
+_FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
+# Names led by a bilateral compound are dialogues, working groups or funds of
+# the two sides ("Japan-UK Digital Group"), not standing organizations.
+_BILATERAL_HEADS = frozenset("Group Fund Forum Committee Council Conference Partnership Platform".split())
+
+
+@dataclass(frozen=True)
+class OrgRules:
+    heads: dict[str, tuple[bool, str]]  # head -> (takes a complement, scope)
+    head_regex: re.Pattern
+    honorifics: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def rules() -> OrgRules:
+    heads = {row["head"]: (row["complement"] == "1", row["scope"]) for row in read_csv("org_heads.csv")}
+    return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")))
+
+
+def initials_match(acronym: str, name: str) -> bool:
+    """True when the acronym's letters are initials of the name's content words,
+    in order, starting with the first: "MIC" ~ "Ministry of Internal Affairs and
+    Communications", "METI" ~ "Ministry of Economy, Trade and Industry"."""
+    letters = [c for c in acronym if c.isalpha()]
+    words = [w for w in re.split(r"[\s,\-]+", name) if w and w.lower() not in _FUNCTION_WORDS]
+    if not letters or not words or letters[0].upper() != words[0][0].upper():
+        return False
+    if letters[-1].upper() != words[-1][0].upper() and letters[-1].upper() not in words[-1].upper():
+        return False  # "JET" is not "Japan External Trade Organisation"
+    i = 0
+    for word in words:
+        if i < len(letters) and word[0].upper() == letters[i].upper():
+            i += 1
+    return i == len(letters) and len(letters) >= max(2, len(words) // 2)
+
+
+class OrganizationFinder:
+    """Finds ORG mentions in one text, given its COUNTRY mentions."""
+
+    def __init__(self, text: str, country_mentions: list[Mention], hits: list[Hit] | None = None):
+        self.text = text
+        self.hits = lexicon().scan(text) if hits is None else hits
+        self.countries = {m.start: m for m in country_mentions}
+        self.country_names = countries().names
+        self.registry = bodies()
+        self.rules = rules()
+
+    # ------------------------------------------------------------------ helpers
+    def country_at(self, pos: int) -> Mention | None:
+        return self.countries.get(pos)
+
+    def _has_head(self, phrase: str) -> bool:
+        return any(w in self.rules.heads for w in phrase.split())
+
+    def left_edge(self, start: int) -> int:
+        """Extend a name leftwards over capitalized words ("Japan Aerospace
+        Exploration" before "Agency"), stopping at function words, possessives,
+        ordinals and honorifics; crosses one "and" ("the Economic and Social Council")."""
+        text = self.text
+        crossed_and = False
+        while True:
+            found = previous_word(text, start)
+            if found is None:
+                return start
+            word, word_start = found
+            if word == "and" and not crossed_and:
+                if self._can_cross_and(word_start, start):
+                    crossed_and = True
+                    start = word_start
+                    continue
+                return start
+            if (not word[0].isupper() and not word[0].isdigit()) or is_stop_word(word) \
+                    or word.endswith(("’s", "'s")) or _ORDINAL.match(word) \
+                    or word.rstrip(".") in self.rules.honorifics or word.endswith(",") \
+                    or _NUMBER.match(word):
+                return start
+            start = word_start
+
+    def _can_cross_and(self, and_start: int, right_start: int) -> bool:
+        left = previous_word(self.text, and_start)
+        if not left:
+            return False
+        word, pos = left
+        if not word[0].isupper() or is_stop_word(word) or word.isupper() or word in self.country_names:
+            return False
+        if self.country_at(right_start) or word in self.registry.by_surface:
+            return False
+        # The words left of "and" must open the name: "the Information Sharing and
+        # Analysis Center", "of Nippon Telegraph and Telephone Corporation".
+        for _ in range(3):
+            before = previous_word(self.text, pos)
+            if not before or not before[0][0].isupper() or is_stop_word(before[0]):
+                return True
+            if before[0] in self.country_names or before[0].endswith(("’s", "'s")):
+                return False
+            pos = before[1]
+        return False
+
+    def right_edge(self, end: int, takes_complement: bool) -> tuple[int, Mention | None, int]:
+        """Extend over the head's complement; returns (end of the name, country of
+        an "of <country>" ending, start of that ending or -1)."""
+        text = self.text
+        prep = _PREP.match(text, end)
+        if not prep:
+            return end, None, -1
+        country = self.country_at(prep.end())
+        if country and (prep.group().strip().startswith("of")):
+            return country.end, country, end
+        if not takes_complement:
+            return end, None, -1
+        seq = _CAPSEQ.match(text, prep.end())
+        if not seq or is_stop_word(seq.group().split()[0]) or self.country_at(prep.end()):
+            return end, None, -1
+        end = seq.end()
+        while True:
+            sep = _SEP.match(text, end)
+            if not sep:
+                return end, None, -1
+            after = sep.end()
+            joined = sep.group()
+            country = self.country_at(after)
+            if country and text[country.end:country.end + 2] not in ("'s", "’s"):
+                if joined.strip().startswith("of"):
+                    return country.end, country, end
+                return end, None, -1
+            seq = _CAPSEQ.match(text, after)
+            if not seq:
+                return end, None, -1
+            first = seq.group().split()[0]
+            if is_stop_word(first) or first.rstrip(".") in self.rules.honorifics \
+                    or first.endswith(("’s", "'s")) or first in self.rules.heads \
+                    or ("the" in joined.lower() and self._has_head(seq.group())) \
+                    or (first.isupper() and first in self.registry.by_acronym and "," in joined):
+                return end, None, -1
+            end = seq.end()
+
+    # ------------------------------------------------------------------ rules
+    def head_mentions(self) -> list[Mention]:
+        text = self.text
+        found = []
+        for match in self.hits:
+            if "org_head" not in match.categories:
+                continue
+            head = match.surface
+            takes_complement, scope = self.rules.heads[head]
+            start = self.left_edge(match.start)
+            end, of_country, of_start = self.right_edge(match.end, takes_complement)
+            has_left = start < match.start
+            has_complement = end > match.end and of_country is None or of_start > match.end
+            if not has_left and not has_complement:
+                continue
+            end = self._cut_at_registry_name(start, end)
+            name = text[start:end]
+            first = name.split()[0]
+            before = previous_word(text, start)
+            if before and _ORDINAL.match(before[0]):
+                continue  # "27th Japan-EU ...", "the 4th OECD Global Forum": an event
+            if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
+                continue
+            country = of_country.canonical if of_country else None
+            possessive = _POSSESSIVE.search(text, max(0, start - 40), start)
+            if possessive and country is None:
+                owner = self.country_at(possessive.start(1))
+                country = owner.canonical if owner else None
+            if country is None:
+                inside = next((m for p, m in self.countries.items() if start <= p < end), None)
+                country = inside.canonical if inside else None
+            trailing = self.country_at(end + 1) if text[end:end + 1] == " " else None
+            if trailing and country is None and not _CAPSEQ.match(text, trailing.end + 1):
+                country = trailing.canonical
+            found.append(Mention(start, end, "ORG", name, "org_head", country=country,
+                                 title=f"{scope}|{of_start if of_country else -1}"))
+        return _longest_only(found)
+
+    def _cut_at_registry_name(self, start: int, end: int) -> int:
+        """End a name where a well-known body's name ends when the words after it
+        hold no head noun: "Ministry of Internal Affairs and Communications
+        Overseas Promotion Action Plan 2025" is the ministry plus a plan's name."""
+        match = self.registry.surface_regex.match(self.text, start, end)
+        if match and match.end() < end and match.group() in self.registry.by_surface \
+                and not self._has_head(self.text[match.end():end]):
+            return match.end()
+        return end
+
+    def _is_compound_of_parties(self, start: int, first: str) -> bool:
+        parts = [p for p in re.split(r"-", first) if p and p != "the"]
+        named = 0
+        pos = start
+        for part in parts:
+            pos = self.text.find(part, pos)
+            if self.country_at(pos) or part in self.registry.by_surface or part in self.registry.by_acronym:
+                named += 1
+        return named >= 2
+
+    def registry_mentions(self) -> list[Mention]:
+        found = []
+        for hit in self.hits:
+            if "body" in hit.categories:
+                body = self.registry.by_surface[hit.surface]
+                found.append(Mention(hit.start, hit.end, "ORG", hit.surface, "org_registry",
+                                     country=body.country))
+            elif "body_acronym" in hit.categories:
+                # Mixed-case acronyms ("GovTech"); upper-case ones are resolved with
+                # the document's own definitions first (find_organizations).
+                body = self.registry.by_acronym[hit.surface][0]
+                found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
+                                     acronym=hit.surface, country=body.country))
+        return found
+
+
+def _inside_any(mention: Mention, others: list[Mention]) -> bool:
+    """True when ``mention`` lies strictly inside one of ``others`` (sorted by start)."""
+    i = bisect_right([o.start for o in others], mention.start)
+    return any(o.start <= mention.start and mention.end <= o.end and (o.start, o.end) != (mention.start, mention.end)
+               for o in others[max(0, i - 3):i])
+
+
+def _longest_only(mentions: list[Mention]) -> list[Mention]:
+    """Drop head-rule names inside a longer head-rule name ("United Nations General
+    Assembly" inside "United Nations General Assembly Second Committee")."""
+    mentions.sort(key=lambda m: (m.start, -m.end))
+    kept: list[Mention] = []
+    for m in mentions:
+        if kept and kept[-1].start <= m.start and m.end <= kept[-1].end:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _strip_of_country(name: str, of_start: int, start: int, acronym: str | None, registry) -> str:
+    """Drop an "of <country>" ending that is not part of the name: kept in
+    "Monetary Authority of Singapore" and "National Space Agency of Singapore
+    (NSAS)", dropped in "Financial Services Agency of Japan" (registry knows the
+    shorter name) and "Ministry of Foreign Affairs of Singapore (MFA)"."""
+    if of_start < 0:
+        return name
+    if name in registry.by_surface:
+        return name
+    short = name[:of_start - start]
+    if short in registry.by_surface:
+        return short
+    if acronym and initials_match(acronym, short) and not initials_match(acronym, name):
+        return short
+    return name
+
+
+def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hit] | None = None) -> list[Mention]:
+    """ORG mentions of one document, with canonical names consistent across the
+    document (a later bare "MIC" gets the full name its definition gave)."""
+    finder = OrganizationFinder(text, country_mentions, hits)
+    registry = finder.registry
+    heads = finder.head_mentions()
+    registered = finder.registry_mentions()
+    heads = [h for h in heads if not _inside_any(h, registered)]
+    head_spans = {(h.start, h.end) for h in heads}
+    listed = heads + [m for m in registered if (m.start, m.end) not in head_spans]
+    by_end = {m.end: m for m in listed}
+    by_start = {m.start: m for m in listed}
+
+    # Acronym definitions: "Name (ACR)", "ACR (Name)", "ACR: An abbreviation for the Name".
+    defined: dict[str, Mention] = {}
+    definition_spots: set[int] = set()
+    for end, mention in list(by_end.items()):
+        match = _DEFINITION_AFTER.match(text, end)
+        if match and not finder.country_names.get(match.group(1)):
+            defined.setdefault(match.group(1), mention)
+            mention.acronym = mention.acronym or match.group(1)
+            definition_spots.add(match.start(1))
+    acronyms = [m for m in _ACRONYM.finditer(text) if not (m.start() and text[m.start() - 1].isalnum())]
+    for match in acronyms:
+        after = match.end()
+        if text[after:after + 2] == " (" and after + 2 in by_start:
+            inner = by_start[after + 2]
+            if text[inner.end:inner.end + 1] == ")" and initials_match(match.group(), inner.canonical):
+                defined.setdefault(match.group(), inner)
+                inner.acronym = match.group()
+    for match in _DEFINITION_COLON.finditer(text):
+        target = by_start.get(match.end())
+        if target is not None:
+            defined.setdefault(match.group(1), target)
+            target.acronym = match.group(1)
+
+    # Canonical names: an "of <country>" ending that is not part of the name is dropped.
+    for mention in listed:
+        scope, _, of_start = (mention.title or "any|-1").partition("|")
+        mention.canonical = _strip_of_country(mention.canonical, int(of_start), mention.start,
+                                              mention.acronym, registry)
+        mention.title = scope
+
+    # Bare acronyms.
+    full_names = {m.canonical: m for m in listed}
+    taken = {m.start for m in listed}
+    named = Counter(m.canonical for m in country_mentions)
+    initials_cache: dict = {}
+    acronym_mentions = []
+    for match in acronyms:
+        acronym = match.group()
+        if match.start() in definition_spots or match.start() in taken or acronym in finder.country_names \
+                or len(acronym) < 2:
+            continue
+        target = defined.get(acronym)
+        if target is None:
+            target = _by_initials(acronym, full_names, initials_cache)
+        if target is not None:
+            acronym_mentions.append(Mention(match.start(), match.end(), "ORG", target.canonical, "org_acronym",
+                                            acronym=acronym, country=target.country, title=target.title))
+            continue
+        body = _registry_body(acronym, registry, named)
+        if body is not None:
+            acronym_mentions.append(Mention(match.start(), match.end(), "ORG", body.name, "org_acronym",
+                                            acronym=acronym, country=body.country, title="registry"))
+    mentions = listed + acronym_mentions
+    used = {m.group() for m in acronyms} | {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
+    _fill_document_fields(mentions, used, country_mentions, registry)
+    return mentions
+
+
+def _by_initials(acronym: str, full_names: dict[str, Mention], cache: dict) -> Mention | None:
+    """The one full name of the document whose initials spell ``acronym``."""
+    if not acronym.isupper() or len(acronym) < 3:
+        return None
+    if acronym not in cache:
+        matches = [m for name, m in full_names.items()
+                   if name[:1] == acronym[0] and initials_match(acronym, name)]
+        cache[acronym] = matches[0] if len(matches) == 1 else None
+    return cache[acronym]
+
+
+def _registry_body(acronym: str, registry, named: Counter) -> Body | None:
+    """A registry body with this acronym whose country the document names
+    (international bodies need no country)."""
+    candidates = registry.by_acronym.get(acronym)
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        body = candidates[0]
+        return body if body.country is None or body.country in named else None
+    ranked = sorted((b for b in candidates if b.country in named), key=lambda b: -named[b.country])
+    return ranked[0] if ranked else None
+
+
+def home_country(country_mentions: list[Mention]) -> str | None:
+    counts = Counter(m.canonical for m in country_mentions)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _fill_document_fields(mentions: list[Mention], used_acronyms: set[str], country_mentions: list[Mention],
+                          registry) -> None:
+    """Make every mention of one organization agree: its acronym (only one the
+    document uses), its country (stated, else registry, else the home country
+    for national bodies)."""
+    acronym_of: dict[str, str] = {}
+    country_of: dict[str, str] = {}
+    for m in mentions:
+        if m.acronym:
+            acronym_of.setdefault(m.canonical, m.acronym)
+        if m.country:
+            country_of.setdefault(m.canonical, m.country)
+    home = home_country(country_mentions)
+    for m in mentions:
+        body = registry.by_surface.get(m.canonical)
+        acronym = acronym_of.get(m.canonical)
+        if acronym is None and body is not None and body.acronym in used_acronyms:
+            acronym = body.acronym
+        m.acronym = acronym
+        country = country_of.get(m.canonical) or (body.country if body else None)
+        if country is None and body is None and m.title == "national":
+            country = home
+        m.country = country
+        m.title = None

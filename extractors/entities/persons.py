@@ -1,0 +1,214 @@
+"""Persons with their titles: "Mr. Koga Yuichiro, State Minister of Economy,
+Trade and Industry of METI", "Prime Minister of Japan Her Excellency Takaichi
+Sanae", "Prime Minister Modi of India", "Minister of Internal Affairs and
+Communications Suzuki", "President Joseph R. Biden, Jr.".
+
+Two rule families: ``person_honorific`` (an honorific, a name, an optional
+appositive title) and ``person_title`` (a title word from
+``data/person_titles.txt``, its "of/for ..." portfolio, then a name).  Names
+keep the order and case as written (family-name-first and all-caps family names
+are normal in the genre); honorifics are dropped.  The country comes from the
+title ("of Japan"), a body named in it (METI -> JPN), "from <country or body>"
+after the name, or the document's home country.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extractors.entities.gazetteer import bodies, countries, read_lines, trie_regex
+from extractors.entities.lexicon import Hit, lexicon
+from extractors.entities.mention import Mention, is_stop_word
+from extractors.entities.organizations import home_country, rules as org_rules
+
+_NAME_PART = r"(?:[A-Z][a-zA-Z’'\-]+|[A-Z]\.)"
+_NAME = re.compile(rf"{_NAME_PART}(?: {_NAME_PART}){{0,4}}(?:,? Jr\.)?")
+_PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
+_APPOSITIVE_END = re.compile(
+    r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|;|\.\s|\.$|\n|\s\(|"
+    r",\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b|\s+and\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b")
+_FROM = re.compile(r"\s+from\s+(?:the\s+)?")
+_OF_AFTER_NAME = re.compile(r" of (?:the )?")
+_MONTHS = frozenset("January February March April May June July August September October November December "
+                    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
+
+
+@dataclass(frozen=True)
+class PersonRules:
+    title_regex: re.Pattern  # to tell whether an appositive opens with a title
+    honorifics: frozenset[str]
+    portfolio_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def rules() -> PersonRules:
+    return PersonRules(
+        title_regex=re.compile(trie_regex(read_lines("person_titles.txt")).pattern),
+        honorifics=frozenset(read_lines("honorifics.txt")),
+        portfolio_words=frozenset(read_lines("portfolio_words.txt")),
+    )
+
+
+def _clean_name(match_text: str, r: PersonRules) -> str:
+    words = match_text.split(" ")
+    while words and _is_non_name(words[-1].rstrip(","), r) and not words[-1].startswith("Jr"):
+        words.pop()
+    return " ".join(words)
+
+
+def _is_non_name(word: str, r: PersonRules) -> bool:
+    return (is_stop_word(word) or word in r.portfolio_words or word in org_rules().heads
+            or word in countries().names or word in _MONTHS or word in r.honorifics
+            or word.isupper() and len(word) > 1 and word in bodies().by_acronym)
+
+
+def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[Mention],
+                 hits: list[Hit] | None = None) -> list[Mention]:
+    r = rules()
+    hits = lexicon().scan(text) if hits is None else hits
+    honorific_ends = {h.start: h.end for h in hits if "honorific" in h.categories}
+
+    def after_honorifics(pos: int) -> int | None:
+        """Where the name starts after a chain of honorifics at ``pos`` ("H.E. Ms. ...")."""
+        if pos not in honorific_ends:
+            return None
+        while pos in honorific_ends:
+            pos = honorific_ends[pos]
+            while pos < len(text) and text[pos] == " ":
+                pos += 1
+        return pos
+    countries_at = {m.start: m for m in country_mentions}
+    orgs_at = {m.start: m for m in org_mentions}
+    home = home_country(country_mentions)
+    found: dict[int, Mention] = {}
+
+    def country_in(start: int, end: int) -> str | None:
+        for m in country_mentions:
+            if start <= m.start < end:
+                return m.canonical
+        for m in org_mentions:
+            if start <= m.start < end and m.country:
+                return m.country
+        return None
+
+    def country_after(end: int) -> str | None:
+        match = _FROM.match(text, end)
+        if match:
+            target = countries_at.get(match.end()) or orgs_at.get(match.end())
+            if target is not None:
+                return target.canonical if target.label == "COUNTRY" else target.country
+        return None
+
+    # Title, optional portfolio, optional honorific, name.
+    for match in hits:
+        if "person_title" not in match.categories:
+            continue
+        title_start, title_end = match.start, match.end
+        portfolio = _PORTFOLIO.match(text, title_end)
+        pos = portfolio.end() if portfolio else title_end
+        name_start = None
+        # "Prime Minister of Japan Her Excellency Takaichi Sanae": the honorific
+        # ends the portfolio and starts the name.
+        honorific = next((p for p in range(title_end, pos + 1) if p in honorific_ends), None)
+        if honorific is not None and "\n" not in text[title_end:honorific]:
+            pos = honorific - 1 if honorific > title_end else title_end
+            portfolio = portfolio if pos > title_end else None
+            name_start = after_honorifics(honorific)
+        elif portfolio:
+            # "Minister of Internal Affairs and Communications Suzuki": the name is
+            # the trailing words that are not part of the portfolio.
+            words = portfolio.group().split(" ")
+            tail = []
+            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 2:
+                tail.insert(0, words.pop())
+            if not tail:
+                continue
+            pos = title_end + len(" ".join(words))
+            name_start = pos + 1
+        elif text[pos:pos + 1] == " ":
+            name_start = pos + 1
+        if name_start is None or name_start in found:
+            continue
+        name_match = _NAME.match(text, name_start)
+        if not name_match:
+            continue
+        name = _clean_name(name_match.group(), r)
+        if not name or any(_is_non_name(w.rstrip(","), r) for w in name.split()[:1]):
+            continue
+        if text[name_start + len(name):name_start + len(name) + 1].isalnum():
+            continue
+        end = name_start + len(name)
+        title = " ".join(text[title_start:pos].split())
+        country = country_in(title_start, pos)
+        of_country = _OF_AFTER_NAME.match(text, end)
+        if of_country and of_country.end() in countries_at:
+            target = countries_at[of_country.end()]
+            title = f"{title} of {text[target.start:target.end]}"
+            country = country or target.canonical
+        if country is None and portfolio:
+            country = _ministry_country(title, org_mentions)
+        country = country or country_after(end) or home
+        found[name_start] = Mention(name_start, end, "PERSON", name, "person_title", title=title, country=country)
+    # Honorific, name, optional ", <title>".
+    chained = {end_ for end_ in honorific_ends.values()}
+    for start_ in sorted(honorific_ends):
+        if any(start_ - k in chained for k in (0, 1)):
+            continue  # the second honorific of a chain
+        name_start = after_honorifics(start_)
+        name_match = _NAME.match(text, name_start)
+        if not name_match:
+            continue
+        name = _clean_name(name_match.group(), r)
+        if not name or _is_non_name(name.split()[0], r):
+            continue
+        start, end = name_start, name_start + len(name)
+        if start in found:
+            continue  # already read with the title before it
+        title, title_start, title_end = _appositive_title(text, end, r)
+        country = None
+        if title:
+            title, country = _trim_title(text, title, title_start, title_end, orgs_at, countries_at)
+            country = country or country_in(title_start, title_end)
+        country = country or country_after(end) or home
+        found[start] = Mention(start, end, "PERSON", name, "person_honorific", title=title, country=country)
+
+    return list(found.values())
+
+
+def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | None, int, int]:
+    if text[name_end:name_end + 2] != ", ":
+        return None, -1, -1
+    start = name_end + 2
+    if not r.title_regex.match(text, start):
+        return None, -1, -1
+    stop = _APPOSITIVE_END.search(text, start, start + 200)
+    end = stop.start() if stop else min(len(text), start + 200)
+    return text[start:end], start, end
+
+
+def _trim_title(text: str, title: str, start: int, end: int, orgs_at: dict, countries_at: dict):
+    """Drop a trailing "of <body>" that names the person's organization, not the
+    office ("... of METI"); its country is the person's. "of Japan" stays."""
+    for match in re.finditer(r" of (?:the )?", title):
+        target = orgs_at.get(start + match.end())
+        if target is not None and target.end >= end - 1 and (start + match.end()) not in countries_at:
+            return " ".join(title[:match.start()].split()), target.country
+    return " ".join(title.split()), None
+
+
+def _ministry_country(title: str, org_mentions: list[Mention]) -> str | None:
+    """"Minister of Internal Affairs and Communications" -> the country of the
+    "Ministry of Internal Affairs and Communications"."""
+    portfolio = re.search(r" (?:of|for) (.+)$", title)
+    if not portfolio:
+        return None
+    wanted = portfolio.group(1).replace(",", "").lower()
+    for m in org_mentions:
+        name = (m.canonical or "").replace(",", "").lower()
+        if name.startswith("ministry") and name.endswith(wanted) and m.country:
+            return m.country
+    for body in bodies().bodies:
+        if body.name.lower().startswith("ministry") and body.name.replace(",", "").lower().endswith(wanted):
+            return body.country
+    return None

@@ -1,0 +1,287 @@
+"""A static HTML report of what was extracted, and the rows of the run's Prefect artifact.
+
+``write_report(processed_dir, out_path)`` writes one self-contained page (inline CSS and JS,
+nothing fetched): tables of agreements and commitments whose links jump to the highlighted
+source text, then every document's clean text with entities, dates, agreement mentions and
+commitments highlighted in displaCy's style.  Spans may overlap (a date inside a commitment);
+the text is cut at every span boundary and each piece is wrapped in the spans that cover it,
+so the HTML always nests.  Labels are drawn by CSS (``::after``), so the page's text is
+exactly ``documents.text`` and copies cleanly.
+
+``change_rows(processed_dir, doc_ids)`` lists the agreements and commitments of the
+documents a run processed, for ``prefect.artifacts.create_table_artifact``.
+"""
+from __future__ import annotations
+
+import html
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines import load
+
+TEMPLATE = Path(__file__).with_name("report_template.html")
+MAX_ARTIFACT_TEXT = 160
+
+# Outer layers first: a commitment wraps the agreement mentions, entities and dates inside it.
+LAYERS = ("heading", "commitment", "agreement", "entity", "date")
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _join(values) -> str:
+    return ", ".join(str(v) for v in values) if isinstance(values, (list, tuple)) else ("" if values is None else str(values))
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and pd.isna(value)) and value is not pd.NA \
+        and value is not pd.NaT and value != ""
+
+
+def commitment_anchor(commitment_id: str) -> str:
+    return f"c-{commitment_id}"
+
+
+def mention_anchor(doc_id: str, start: int, end: int) -> str:
+    return f"m-{doc_id}-{start}-{end}"
+
+
+# -- spans ------------------------------------------------------------------------------------
+def document_spans(doc_id: str, tables: load.Tables) -> list[dict]:
+    """Every highlight of one document: dicts with start, end, layer, key, tag, title, anchor."""
+    spans: list[dict] = []
+
+    def rows(name):
+        frame = tables[name]
+        return frame[frame["doc_id"] == doc_id].to_dict("records") if len(frame) else []
+
+    for b in rows("blocks"):
+        if b["kind"] == "heading":
+            spans.append(dict(start=b["start_char"], end=b["end_char"], layer="heading", label="heading",
+                              tag="", title=""))
+    for c in rows("commitments"):
+        spans.append(dict(
+            start=c["start_char"], end=c["end_char"], layer="commitment", label=str(c["strength"]),
+            tag=f"{c['strength']} · {c['trigger']}",
+            title=f"commitment by {_join(c['actor']) or '?'} ({c['trigger']}, {c['strength']})"
+                  + (f"; deadline {c['deadline']}" if _present(c["deadline"]) else ""),
+            anchor=commitment_anchor(c["commitment_id"])))
+    for m in rows("agreement_mentions"):
+        spans.append(dict(
+            start=m["start_char"], end=m["end_char"], layer="agreement", label=str(m["type"]),
+            tag=" · ".join(str(v) for v in (m["type"], m["status"]) if _present(v)),
+            title=f"{m['name']} ({_join(m['parties'])})", anchor=mention_anchor(doc_id, m["start_char"], m["end_char"])))
+    for e in rows("entities"):
+        detail = " · ".join(str(v) for v in (e["canonical"], e["acronym"], e["title"]) if _present(v))
+        spans.append(dict(start=e["start_char"], end=e["end_char"], layer="entity", label=str(e["label"]),
+                          tag=str(e["label"]), title=f"{e['label']}: {detail}" if detail else str(e["label"])))
+    for d in rows("dates"):
+        spans.append(dict(start=d["start_char"], end=d["end_char"], layer="date", label="DATE",
+                          tag=f"DATE {d['value']}", title=f"{d['value']} ({d['granularity']})"
+                          + (f", resolved against {d['anchor']}" if _present(d["anchor"]) else "")))
+    spans.sort(key=lambda s: (s["start"], LAYERS.index(s["layer"]), -s["end"]))
+    for i, s in enumerate(spans):
+        s["key"] = f"s{i}"
+    return spans
+
+
+def highlight(text: str, spans: list[dict]) -> tuple[str, int]:
+    """HTML for text with spans wrapped around it; also the number of spans outside the text."""
+    good = [s for s in spans if 0 <= s["start"] < s["end"] <= len(text)]
+    skipped = len(spans) - len(good)
+    bounds = sorted({0, len(text), *(s["start"] for s in good), *(s["end"] for s in good)})
+    starts = defaultdict(list)
+    for s in good:
+        starts[s["start"]].append(s)
+    active: list[dict] = []
+    out = []
+    for a, b in zip(bounds, bounds[1:]):
+        active = [s for s in active if s["end"] > a] + starts.get(a, [])
+        active.sort(key=lambda s: (LAYERS.index(s["layer"]), s["start"], -s["end"]))
+        piece = _esc(text[a:b])
+        for s in reversed(active):  # innermost first
+            classes = [s["layer"], f"{s['layer']}-{s['label']}".replace(" ", "_")]
+            attrs = [f'data-span="{s["key"]}"']
+            if a == s["start"]:
+                classes.append("first")
+                if s.get("anchor"):
+                    attrs.append(f'id="{_esc(s["anchor"])}"')
+            if b == s["end"]:
+                classes.append("last")
+                if s["tag"]:
+                    attrs.append(f'data-tag="{_esc(s["tag"])}"')
+            if s["title"]:
+                attrs.append(f'title="{_esc(s["title"])}"')
+            element = "mark" if s["layer"] in ("entity", "date") else "span"
+            piece = f'<{element} class="{" ".join(classes)}" {" ".join(attrs)}>{piece}</{element}>'
+        out.append(piece)
+    return "".join(out), skipped
+
+
+# -- page -------------------------------------------------------------------------------------
+def _doc_label(doc: dict) -> str:
+    return doc["title"] if _present(doc.get("title")) else doc["path"]
+
+
+def _agreements_table(tables: load.Tables, docs: dict[str, dict]) -> str:
+    agreements = tables.agreements
+    if agreements.empty:
+        return '<p class="empty">No agreements extracted.</p>'
+    mentions = defaultdict(list)
+    for m in tables.agreement_mentions.to_dict("records"):
+        mentions[m["agreement_id"]].append(m)
+    rows = []
+    for a in agreements.to_dict("records"):
+        found = sorted(mentions.get(a["agreement_id"], []), key=lambda m: (m["doc_id"] != a["first_seen_doc_id"],
+                                                                            m["doc_id"], m["start_char"]))
+        links = " ".join(
+            f'<a class="source" href="#{mention_anchor(m["doc_id"], m["start_char"], m["end_char"])}" '
+            f'title="{_esc(_doc_label(docs.get(m["doc_id"], {"path": m["doc_id"]})))}">{i}</a>'
+            for i, m in enumerate(found, 1))
+        name = (f'<a href="#{mention_anchor(found[0]["doc_id"], found[0]["start_char"], found[0]["end_char"])}">'
+                f'{_esc(a["name"])}</a>') if found else _esc(a["name"])
+        rows.append(
+            f'<tr data-agreement="{_esc(a["agreement_id"])}"><td>{name}</td><td>{_esc(a["type"])}</td>'
+            f'<td>{_esc(_join(a["parties"]))}</td><td>{_esc(_join(a["signatories"]))}</td>'
+            f'<td>{_esc(a["status"])}</td><td>{_esc(a["date"] if _present(a["date"]) else "")}</td>'
+            f'<td>{_esc(_join(a["topics"]))}</td><td class="links">{links}</td></tr>')
+    return ('<table class="rows"><thead><tr><th>name</th><th>type</th><th>parties</th><th>signatories</th>'
+            '<th>status</th><th>date</th><th>topics</th><th>mentions</th></tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table>")
+
+
+def _commitments_table(tables: load.Tables, docs: dict[str, dict], order: dict[str, int]) -> str:
+    commitments = tables.commitments
+    if commitments.empty:
+        return '<p class="empty">No commitments extracted.</p>'
+    rows = []
+    records = sorted(commitments.to_dict("records"), key=lambda c: (order.get(c["doc_id"], 0), c["start_char"]))
+    for c in records:
+        doc = docs.get(c["doc_id"], {"path": c["doc_id"]})
+        rows.append(
+            f'<tr data-commitment="{_esc(c["commitment_id"])}">'
+            f'<td><a href="#{commitment_anchor(c["commitment_id"])}">{_esc(c["text"])}</a></td>'
+            f'<td>{_esc(_join(c["actor"]))}</td><td>{_esc(c["trigger"])}</td>'
+            f'<td class="strength-{_esc(c["strength"])}">{_esc(c["strength"])}</td>'
+            f'<td>{_esc(c["deadline"] if _present(c["deadline"]) else "")}</td><td>{_esc(_join(c["topics"]))}</td>'
+            f'<td><a href="#doc-{_esc(c["doc_id"])}">{_esc(_doc_label(doc))}</a></td></tr>')
+    return ('<table class="rows"><thead><tr><th>commitment</th><th>actor</th><th>trigger</th><th>strength</th>'
+            '<th>deadline</th><th>topics</th><th>document</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+def _document_section(doc: dict, tables: load.Tables) -> str:
+    doc_id = doc["doc_id"]
+    meta = " · ".join(_esc(v) for v in (doc["path"], doc["doc_type"], doc["published_date"], doc["format"])
+                      if _present(v))
+    if doc["status"] != "ok":
+        body = f'<p class="error">Not extracted: {_esc(doc["error"])}</p>'
+        counts = ""
+    else:
+        spans = document_spans(doc_id, tables)
+        text_html, skipped = highlight(doc["text"] or "", spans)
+        per_layer = defaultdict(int)
+        for s in spans:
+            per_layer[s["layer"]] += 1
+        counts = " · ".join(f"{per_layer[k]} {one if per_layer[k] == 1 else many}" for k, one, many in (
+            ("entity", "entity", "entities"), ("date", "date", "dates"), ("commitment", "commitment", "commitments"),
+            ("agreement", "agreement mention", "agreement mentions")))
+        if skipped:
+            counts += f" · {skipped} skipped (offsets outside the text)"
+        body = f'<div class="text" data-doc="{_esc(doc_id)}">{text_html}</div>'
+    return (f'<article class="document" id="doc-{_esc(doc_id)}"><h3>{_esc(_doc_label(doc))}</h3>'
+            f'<p class="meta">{meta}<br>{counts}</p>{body}</article>')
+
+
+def render_report(tables: load.Tables, version: str | None = None) -> str:
+    """The report page for already loaded tables."""
+    documents = tables.documents.copy()
+    documents["_order"] = documents["published_date"].fillna("9999")
+    documents = documents.sort_values(["_order", "path"])
+    docs = {d["doc_id"]: d for d in documents.to_dict("records")}
+    order = {doc_id: i for i, doc_id in enumerate(docs)}
+    toc = "".join(f'<li><a href="#doc-{_esc(d)}">{_esc(_doc_label(doc))}</a>'
+                  f'{" (failed)" if doc["status"] != "ok" else ""}</li>' for d, doc in docs.items())
+    summary = (f"{len(docs)} documents · {len(tables.agreements)} agreements · "
+               f"{len(tables.commitments)} commitments · {len(tables.entities)} entities · {len(tables.dates)} dates"
+               + (f" · store version {_esc(version)}" if version else ""))
+    legend = "".join(f'<mark class="entity entity-{label} last" data-tag="{label}">{label.title()}</mark> '
+                     for label in ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC"))
+    legend += ('<mark class="date last" data-tag="DATE">date</mark> '
+               '<span class="agreement last" data-tag="type · status">agreement</span> '
+               '<span class="commitment commitment-firm last" data-tag="firm">firm commitment</span> '
+               '<span class="commitment commitment-soft last" data-tag="soft">soft commitment</span>')
+    body = (f'<header><h1>accords extraction report</h1><p class="summary">{summary}</p>'
+            f'<p class="legend">{legend}</p></header>'
+            f'<nav><h2>Documents</h2><ol>{toc}</ol></nav>'
+            f'<section id="agreements"><h2>Agreements</h2>{_agreements_table(tables, docs)}</section>'
+            f'<section id="commitments"><h2>Commitments</h2>{_commitments_table(tables, docs, order)}</section>'
+            f'<section id="documents"><h2>Source text</h2>'
+            + "".join(_document_section(doc, tables) for doc in docs.values()) + "</section>")
+    return TEMPLATE.read_text(encoding="utf-8").replace("{{title}}", "accords report").replace("{{body}}", body)
+
+
+def write_report(processed_dir: Path, out_path: Path) -> Path:
+    """Write the HTML report of the tables in processed_dir to out_path, atomically; returns out_path."""
+    version = load.snapshot(processed_dir)
+    page = render_report(load.tables(version if version is not None else processed_dir),
+                         version.name if version is not None else None)
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out_path)
+    return out_path
+
+
+# -- Prefect artifact -------------------------------------------------------------------------
+def _short(text: str, limit: int = MAX_ARTIFACT_TEXT) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def change_rows(processed_dir: Path, doc_ids, previous_paths=None) -> list[dict]:
+    """Agreements and commitments of the documents processed in a run, one dict per table row.
+
+    A document is ``new`` when its path was not in ``previous_paths`` (the files the store
+    knew before the run), ``changed`` otherwise; its rows carry that label.  An agreement is
+    listed once per processed document that mentions it.
+    """
+    doc_ids = sorted(set(doc_ids))
+    if not doc_ids:
+        return []
+    version = load.snapshot(processed_dir)
+    documents = load.table("documents", version, columns=["doc_id", "path", "title"], doc_ids=doc_ids)
+    commitments = load.table("commitments", version, doc_ids=doc_ids)
+    mentions = load.table("agreement_mentions", version, columns=["agreement_id", "doc_id", "start_char"],
+                          doc_ids=doc_ids)
+    agreements = load.table("agreements", version).set_index("agreement_id")
+    previous = None if previous_paths is None else set(previous_paths)
+    path = dict(zip(documents["doc_id"], documents["path"]))
+
+    def change(doc_id):
+        if previous is None:
+            return "new or changed"
+        return "changed" if path.get(doc_id) in previous else "new"
+
+    rows = []
+    for m in mentions.sort_values(["doc_id", "start_char"]).drop_duplicates(["doc_id", "agreement_id"]).to_dict("records"):
+        a = agreements.loc[m["agreement_id"]] if m["agreement_id"] in agreements.index else None
+        rows.append({
+            "change": change(m["doc_id"]), "kind": "agreement", "document": path.get(m["doc_id"], m["doc_id"]),
+            "id": m["agreement_id"], "text": _short(a["name"]) if a is not None else "",
+            "type": str(a["type"]) if a is not None else "", "parties": _join(a["parties"]) if a is not None else "",
+            "status": str(a["status"]) if a is not None else "",
+            "date": str(a["date"]) if a is not None and _present(a["date"]) else "",
+        })
+    for c in commitments.sort_values(["doc_id", "start_char"]).to_dict("records"):
+        rows.append({
+            "change": change(c["doc_id"]), "kind": "commitment", "document": path.get(c["doc_id"], c["doc_id"]),
+            "id": c["commitment_id"], "text": _short(c["text"]), "type": str(c["trigger"]),
+            "parties": _join(c["actor"]), "status": str(c["strength"]),
+            "date": str(c["deadline"]) if _present(c["deadline"]) else "",
+        })
+    return rows

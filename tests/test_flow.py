@@ -1,0 +1,49 @@
+"""The Prefect flow and its deployments, on one ephemeral server for the session."""
+import inspect
+
+import pyarrow.parquet as pq
+import yaml
+
+from pipelines.schema import TABLES
+from pipelines.serve import PREFECT_YAML, deployments_from_yaml
+
+
+def test_flow_runs_incrementally_and_publishes_a_summary(prefect_harness, raw_copy, tmp_path):
+    from pipelines.flow import ingest
+
+    processed = tmp_path / "processed"
+    first = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))
+    assert first["committed"] and first["new"] == 5
+    for name in TABLES:
+        assert (processed / f"{name}.parquet").exists()
+    before = {n: (processed / f"{n}.parquet").read_bytes() for n in TABLES}
+
+    second = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))
+    assert not second["committed"] and second["unchanged"] == 5
+    assert {n: (processed / f"{n}.parquet").read_bytes() for n in TABLES} == before
+
+    (raw_copy / sorted(p.name for p in raw_copy.iterdir())[0]).unlink()
+    third = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))
+    assert third["deleted"] == 1
+    assert pq.read_table(processed / "documents.parquet").num_rows == 4
+
+    from prefect.artifacts import Artifact
+
+    summary = Artifact.get("accords-run-summary")
+    assert summary is not None and "| deleted | 1 |" in summary.data
+
+
+def test_prefect_yaml_deployments_match_the_flow():
+    from pipelines.flow import ingest
+
+    spec = yaml.safe_load(PREFECT_YAML.read_text())
+    names = {d["name"] for d in spec["deployments"]}
+    assert {"incremental", "full-reprocess"} <= names
+    flow_params = set(inspect.signature(ingest.fn).parameters)
+    for d in spec["deployments"]:
+        assert d["entrypoint"] == "pipelines/flow.py:ingest"
+        assert set(d["parameters"]) <= flow_params
+        assert d["schedules"][0]["cron"] and d["schedules"][0]["timezone"]
+    deployments = deployments_from_yaml(raw_dir="raw", processed_dir="out")
+    full = {d.name: d for d in deployments}["full-reprocess"]
+    assert full.parameters["full"] is True and full.parameters["processed_dir"] == "out"
