@@ -2,39 +2,48 @@
 
 The readers put every block (heading, paragraph, list item) on a line of its
 own, so a line break always starts a sentence; headings rarely end in a stop.
-Abbreviations such as "Mr." and "U.S." are single tokens for spaCy's English
-tokenizer, so they never end a sentence.
+A stop starts a new sentence only when it is a token of its own, so
+abbreviations that spaCy keeps whole ("Mr.", "U.S.", "H.E.") never end one.
+
+Boundaries are found with two regexes over the text and written in one
+``Doc.from_array`` call: setting ``Token.is_sent_start`` token by token costs
+O(n) each in spaCy, which made long documents quadratic.
 """
 from __future__ import annotations
 
+import re
+
+import numpy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-_FINAL = {".", "!", "?", "。"}
-_CLOSERS = {'"', "'", "”", "’", ")", "]"}
+_LINE_START = re.compile(r"\n\s*(?=\S)")
+# A stop, optional closing quotes/brackets, whitespace, then anything but a lower-case letter.
+_STOP = re.compile(r"[.!?。](?=[\"'”’)\]]*\s+[^\sa-z])")
+_STOP_TAIL = re.compile(r"[\"'”’)\]]*\s+")
+# "9.6." or "IV." or "A." opening a line numbers an item; its stop ends no sentence.
+_ITEM_NUMBER = re.compile(r"[#*\s]*(?:\d+(?:\.\d+)*|[A-Za-z]|[IVXLC]+)\.")
 
 
 @Language.component("accords_sentences")
 def set_sentence_starts(doc: Doc) -> Doc:
-    after_break = True  # the first token starts a sentence
-    after_stop = False
-    for token in doc:
-        if token.is_space:
-            token.is_sent_start = False
-            after_break = after_break or "\n" in token.text
-            continue
-        if token.i and "\n" in doc[token.i - 1].whitespace_:
-            after_break = True
-        if after_break:
-            token.is_sent_start = True
-        elif after_stop and token.text not in _CLOSERS and not token.is_lower:
-            token.is_sent_start = True
-        else:
-            token.is_sent_start = False
-        after_break = False
-        # "5G." / "FY2023." keep their stop attached; abbreviations ("U.S.") have no digit.
-        if token.text in _FINAL or (token.text[-1] == "." and len(token.text) > 1 and any(c.isdigit() for c in token.text)):
-            after_stop = True
-        elif token.text not in _CLOSERS:
-            after_stop = False
+    if not len(doc):
+        return doc
+    text = doc.text
+    token_starts = doc.to_array([IDX]).astype(numpy.int64).ravel()
+    starts = [m.end() for m in _LINE_START.finditer(text)]
+    stops = numpy.fromiter((m.start() for m in _STOP.finditer(text)), dtype=numpy.int64)
+    if stops.size:
+        # Only a stop that spaCy split off as its own token ends a sentence.
+        own_token = numpy.isin(stops, token_starts)
+        for position in stops[own_token].tolist():
+            line_start = text.rfind("\n", 0, position) + 1
+            if _ITEM_NUMBER.fullmatch(text, line_start, position + 1):
+                continue
+            tail = _STOP_TAIL.match(text, position + 1)
+            starts.append(tail.end())
+    flags = numpy.where(numpy.isin(token_starts, numpy.asarray(starts, dtype=numpy.int64)), 1, -1)
+    flags[0] = 1
+    doc.from_array([SENT_START], flags.astype(numpy.uint64).reshape(-1, 1))
     return doc

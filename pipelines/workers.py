@@ -14,16 +14,18 @@ not the run.  ``process_in_workers`` hands documents one at a time to up to
 * crashes: a worker that dies (segfault, abort, OOM kill) is replaced and its
   document recorded as failed with the signal that ended it.
 
-Workers are started with the ``spawn`` context (spaCy and pdfium are not
-fork- or thread-safe), warm up once (imports, the spaCy pipeline) and are
-reused for every document of the batch.  A worker dies with its parent
-(``PR_SET_PDEATHSIG``), so killing a run never leaves workers behind.
+Workers are forked from a *zygote*: a fresh interpreter (``python -m
+pipelines.workers``, so nothing is inherited from a threaded parent; spaCy and
+pdfium are not fork- or thread-safe once running) that imports the readers and
+builds the spaCy pipeline once, then forks one single-threaded worker per
+request in milliseconds.  Workers are reused for every document of the batch,
+and a replaced worker costs no new spaCy start-up.  Each process dies with its
+parent (``PR_SET_PDEATHSIG``): killing a run never leaves workers behind.
 Nothing here imports Prefect.
 """
 from __future__ import annotations
 
 import importlib
-import multiprocessing as mp
 import os
 import signal
 import time
@@ -99,24 +101,8 @@ def _is_memory_error(error: str | None) -> bool:
     return bool(error) and ("MemoryError" in error or "std::bad_alloc" in error or "Cannot allocate memory" in error)
 
 
-def _worker_main(conn, settings: Settings, target: str, parent_pid: int) -> None:
-    _die_with_parent()
-    if os.getppid() != parent_pid:  # the parent died before the death signal was armed
-        os._exit(1)
-    # Ignore Ctrl-C here: the parent decides what to do with the run.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_memory(settings.doc_memory_mb)
-    try:
-        func = _load(target)
-        try:  # warm up once; a broken extractor is reported per document, not here
-            from extractors.pipeline import default_nlp
-
-            default_nlp()
-        except Exception:
-            pass
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent
-        conn.send(("startup-failed", f"{type(exc).__name__}: {exc}", None))
-        return
+def _worker_loop(conn, func, settings: Settings) -> None:
+    """One worker: documents in, DocumentResults out, until told to stop or the pipe closes."""
     conn.send(("ready", os.getpid(), None))
     while True:
         try:
@@ -128,11 +114,11 @@ def _worker_main(conn, settings: Settings, target: str, parent_pid: int) -> None
         key, path, rel_path, data, ingested_at = message
         try:
             result = func(Path(path), rel_path, data, settings, ingested_at)
+            del data
             document = result.tables.get("documents", [{}])[0] if result.tables else {}
             if _is_memory_error(document.get("error")):
                 conn.send(("memory", key, None))
                 return  # an allocation failed somewhere inside a library: start afresh
-            del data
             conn.send(("done", key, result))
         except MemoryError:
             conn.send(("memory", key, None))
@@ -141,18 +127,147 @@ def _worker_main(conn, settings: Settings, target: str, parent_pid: int) -> None
             conn.send(("error", key, f"worker error: {type(exc).__name__}: {exc}"))
 
 
+def _zygote_main(ctrl_fd: int, target: str) -> None:
+    """``python -m pipelines.workers``: import and warm up once, then fork a worker per request.
+
+    Forking a warmed-up, single-threaded process costs milliseconds, where a fresh
+    interpreter needs seconds to import spaCy and build the pipeline; so replacing a
+    worker that hung or blew its memory limit is cheap.
+    """
+    import pickle
+    import socket
+    from multiprocessing.connection import Connection
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ctrl = socket.socket(fileno=ctrl_fd)
+    try:
+        func = _load(target)
+        try:  # warm up; a broken extractor is reported per document, not here
+            from extractors.pipeline import default_nlp
+
+            default_nlp()
+        except Exception:
+            pass
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        ctrl.send(pickle.dumps(("startup-failed", f"{type(exc).__name__}: {exc}")))
+        return
+    ctrl.send(pickle.dumps(("ready", os.getpid())))
+    children: set[int] = set()
+    try:
+        while True:
+            message, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 1)
+            if not message:
+                return  # the parent is gone or done
+            request = pickle.loads(message)
+            if request[0] == "fork":
+                settings = request[1]
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    try:
+                        ctrl.close()
+                        _die_with_parent()
+                        _limit_memory(settings.doc_memory_mb)
+                        _worker_loop(Connection(fds[0]), func, settings)
+                    finally:
+                        os._exit(0)
+                os.close(fds[0])
+                children.add(pid)
+                ctrl.send(pickle.dumps(("pid", pid)))
+            elif request[0] == "status":
+                pid = request[1]
+                code = None
+                if pid in children:
+                    _, status = os.waitpid(pid, 0)
+                    children.discard(pid)
+                    code = os.waitstatus_to_exitcode(status)
+                ctrl.send(pickle.dumps(("status", code)))
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
 # -- the parent side -------------------------------------------------------------------------
 
+class _Zygote:
+    """The parent's handle on the zygote process that forks workers."""
+
+    def __init__(self, target: str, settings: Settings):
+        import pickle
+        import socket
+        import subprocess
+        import sys
+
+        self._pickle = pickle
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.workers", str(theirs.fileno()), target],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True,
+        )
+        theirs.close()
+        self.ctrl = ours
+        self.ctrl.settimeout(max(STARTUP_TIMEOUT_S, settings.doc_timeout_s))
+        try:
+            reply = self._receive()
+        except (TimeoutError, OSError, EOFError) as exc:
+            self.close()
+            raise WorkerError(f"the worker process did not start: {exc or type(exc).__name__}") from None
+        if reply[0] != "ready":
+            self.close()
+            raise WorkerError(f"the worker process could not start: {reply[1]}")
+
+    def _receive(self):
+        data = self.ctrl.recv(1 << 16)
+        if not data:
+            code = self.process.poll()
+            raise EOFError(f"it exited with code {code}" if code is not None else "it closed its pipe")
+        return self._pickle.loads(data)
+
+    def fork(self, settings: Settings):
+        import socket
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            socket.send_fds(self.ctrl, [self._pickle.dumps(("fork", settings))], [theirs.fileno()])
+            theirs.close()
+            kind, pid = self._receive()
+        except (OSError, EOFError) as exc:
+            ours.close()
+            raise WorkerError(f"cannot start a worker process: {exc}") from None
+        conn = Connection(ours.detach())
+        return pid, conn
+
+    def status(self, pid: int) -> int | None:
+        """Reap a dead (or killed) worker; its exit code, negative for a signal."""
+        try:
+            self.ctrl.send(self._pickle.dumps(("status", pid)))
+            return self._receive()[1]
+        except (OSError, EOFError):
+            return None
+
+    def close(self) -> None:
+        self.ctrl.close()
+        try:
+            self.process.wait(timeout=5)
+        except Exception:
+            self.process.kill()
+            self.process.wait()
+
+
 class _Worker:
-    def __init__(self, ctx, settings: Settings, target: str):
-        self.conn, child_conn = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child_conn, settings, target, os.getpid()),
-                                   name="accords-worker", daemon=True)
-        self.process.start()
-        child_conn.close()
+    def __init__(self, zygote: _Zygote, settings: Settings):
+        self.zygote = zygote
+        self.pid, self.conn = zygote.fork(settings)
         self.ready = False
         self.job: Job | None = None
         self.deadline = time.monotonic() + max(STARTUP_TIMEOUT_S, settings.doc_timeout_s)
+        self.exitcode: int | None = None
 
     def assign(self, job: Job, settings: Settings, ingested_at: datetime) -> None:
         key, path, rel_path, data = job
@@ -161,16 +276,18 @@ class _Worker:
         self.deadline = time.monotonic() + settings.doc_timeout_s
 
     def stop(self, kill: bool = False) -> None:
-        if not kill and self.process.is_alive():
+        if kill:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        else:
             try:
                 self.conn.send(None)
             except OSError:
-                kill = True
-            self.process.join(timeout=2.0)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5.0)
+                pass
         self.conn.close()
+        self.exitcode = self.zygote.status(self.pid)
 
 
 def _death_message(exitcode: int | None, memory_mb: int) -> str:
@@ -180,7 +297,8 @@ def _death_message(exitcode: int | None, memory_mb: int) -> str:
         except ValueError:
             name = f"signal {-exitcode}"
         if -exitcode == signal.SIGKILL:
-            return f"worker process was killed (SIGKILL, out of memory?) while reading; {memory_error_message(memory_mb)}?"
+            return (f"worker process was killed (SIGKILL) while reading the document; out of memory? "
+                    f"the limit is doc_memory_mb={memory_mb}")
         return f"worker process crashed ({name}) while reading the document"
     return f"worker process exited unexpectedly (exit code {exitcode}) while reading the document"
 
@@ -197,7 +315,7 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
     from pipelines.process import doc_id_for
 
     n_workers = max(1, int(settings.workers))
-    ctx = mp.get_context("spawn")
+    zygote: _Zygote | None = None
     source = iter(jobs)
     queue: deque[Job] = deque()
     workers: list[_Worker] = []
@@ -217,7 +335,8 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
                     exhausted = True
             idle_or_starting = sum(1 for w in workers if w.job is None)
             while len(workers) < n_workers and len(queue) > idle_or_starting:
-                workers.append(_Worker(ctx, settings, target))
+                zygote = zygote or _Zygote(target, settings)
+                workers.append(_Worker(zygote, settings))
                 idle_or_starting += 1
             for w in workers:
                 if queue and w.ready and w.job is None:
@@ -227,8 +346,7 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
 
             now = time.monotonic()
             timeout = max(0.0, min(w.deadline for w in workers) - now) if workers else None
-            waitables = [w.conn for w in workers] + [w.process.sentinel for w in workers]
-            ready = set(wait(waitables, timeout=timeout))
+            ready = set(wait([w.conn for w in workers], timeout=timeout))
             now = time.monotonic()
             for w in list(workers):
                 message = None
@@ -237,8 +355,6 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
                         message = w.conn.recv()
                     except (EOFError, OSError):
                         message = ("died", None, None)
-                elif w.process.sentinel in ready:
-                    message = ("died", None, None)
                 elif now >= w.deadline:
                     message = ("timeout", None, None)
                 if message is None:
@@ -258,14 +374,10 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
                     continue
                 # The worker is gone or must go: replace it.
                 job = w.job
-                if kind in ("died", "memory"):
-                    w.process.join(timeout=0.5)
-                exitcode = w.process.exitcode
-                w.stop(kill=True)
+                w.stop(kill=kind in ("timeout", "memory"))
+                exitcode = w.exitcode
                 workers.remove(w)
                 if job is None:
-                    if kind == "startup-failed":
-                        raise WorkerError(f"a worker process could not start: {key}")
                     if kind == "timeout":
                         raise WorkerError("a worker process did not start within "
                                           f"{max(STARTUP_TIMEOUT_S, settings.doc_timeout_s):g} s")
@@ -281,3 +393,11 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
     finally:
         for w in workers:
             w.stop(kill=w.job is not None)
+        if zygote is not None:
+            zygote.close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    _zygote_main(int(sys.argv[1]), sys.argv[2])

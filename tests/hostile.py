@@ -176,8 +176,8 @@ def stand_in(path, rel_path, data, settings, ingested_at):
             time.sleep(1)
     if data.startswith(b"EAT"):
         hoard = []
-        while True:
-            hoard.append(bytearray(64 << 20))
+        while True:  # address space, not touched pages: fails fast under RLIMIT_AS
+            hoard.append(bytearray(1 << 30))
     if data.startswith(b"SEGV"):
         os.kill(os.getpid(), signal.SIGSEGV)
     if data.startswith(b"EXIT"):

@@ -98,8 +98,8 @@ def test_reads_go_through_current_and_see_one_version(handmade, tmp_path):
     tables["commitments"] = tables["commitments"].slice(0, 1)
     Store(root).commit(tables)
     # A connection opened before the run keeps reading the version it started with.
-    assert con.sql("select count(*) from commitments").fetchone()[0] == 3
-    assert load.connect(root).sql("select count(*) from commitments").fetchone()[0] == 1
+    assert con.execute("select count(*) from commitments").fetchone()[0] == 3
+    assert load.connect(root).execute("select count(*) from commitments").fetchone()[0] == 1
     assert len(load.table("commitments", root)) == 1
 
 
@@ -112,8 +112,8 @@ def test_duckdb_has_a_view_per_table_with_list_and_date_types(handmade):
         where status <> 'referenced' group by party order by n desc, party
     """).fetchall()
     assert rows == [("JPN", 3), ("SGP", 2), ("EU", 1)]
-    assert con.sql("select max(end_date) from dates").fetchone()[0] == date(2027, 3, 31)
-    assert con.sql("select actor from commitments where deadline = '2025'").fetchone()[0] == ["MIC", "European Commission"]
+    assert con.execute("select max(end_date) from dates").fetchone()[0] == date(2027, 3, 31)
+    assert con.execute("select actor from commitments where deadline = '2025'").fetchone()[0] == ["MIC", "European Commission"]
 
 
 def test_empty_or_missing_store_gives_empty_typed_tables(tmp_path):
@@ -121,7 +121,7 @@ def test_empty_or_missing_store_gives_empty_typed_tables(tmp_path):
     assert all(len(frame) == 0 for frame in t.values())
     assert list(t.commitments.columns) == TABLES["commitments"].column_names
     assert str(t.commitments["strength"].dtype) == "category"
-    assert load.connect(tmp_path / "nothing-here").sql("select count(*) from agreements").fetchone()[0] == 0
+    assert load.connect(tmp_path / "nothing-here").execute("select count(*) from agreements").fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -59,9 +59,9 @@ class DateTagger:
         # country gets the April fiscal year (Settings.fiscal_year_start_month).
         self.default_calendar = FiscalCalendar(default_start_month, "start")
 
-    def calendar_for(self, doc: Doc) -> FiscalCalendar:
+    def calendar_for(self, doc: Doc, text: str) -> FiscalCalendar:
         """The fiscal calendar of the country the document mentions most (entities, if tagged)."""
-        if spans.ENTITIES not in doc.spans or not _MENTIONS_FISCAL.search(doc.text):
+        if spans.ENTITIES not in doc.spans or not _MENTIONS_FISCAL.search(text):
             return self.default_calendar
         counts = Counter(s._.canonical for s in doc.spans[spans.ENTITIES]
                          if s.label_ == "COUNTRY" and s._.canonical in self.calendars)
@@ -71,15 +71,17 @@ class DateTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         document = doc._.input
+        text = doc_text(doc)
         published = parse_iso(getattr(document, "published_date", None))
-        calendar = self.calendar_for(doc)
-        expressions = self.grammar.find(doc.text, calendar, published)
+        calendar = self.calendar_for(doc, text)
+        expressions = self.grammar.find(text, calendar, published)
+        sentences = SentenceIndex(doc, text)
         located: list[tuple[Expression, Span]] = []
         for expr in expressions:
             span = doc.char_span(expr.start, expr.end, label=LABEL, alignment_mode="expand")
             if span is None:
                 continue
-            expr.sentence = sentence_bounds(doc, span)
+            expr.sentence = sentences.bounds(span.start_char, span.end_char)
             located.append((expr, span))
         resolved = {id(e) for e in resolve([e for e, _ in located], published, calendar)}
         found = []
@@ -116,15 +118,35 @@ def make_date_tagger(nlp: Language, name: str, rules: DateGrammar, fiscal_calend
     return DateTagger(rules, fiscal_calendars, default_fiscal_start_month)
 
 
-def sentence_bounds(doc: Doc, span: Span) -> tuple[int, int]:
-    """Character offsets of the sentence holding ``span``; its line when the doc has no sentences."""
-    if doc.has_annotation("SENT_START"):
-        sent = span.sent
-        return sent.start_char, sent.end_char
-    text = doc.text
-    start = text.rfind("\n", 0, span.start_char) + 1
-    end = text.find("\n", span.end_char)
-    return start, len(text) if end < 0 else end
+def doc_text(doc: Doc) -> str:
+    """The doc's text without rebuilding it: ``doc.text`` joins every token on each access,
+    while ``doc._.input.text`` is the string the doc was made from."""
+    document = doc._.input
+    text = getattr(document, "text", None)
+    if text is not None and len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) == len(text):
+        return text
+    return doc.text
+
+
+class SentenceIndex:
+    """Sentence offsets of a doc, for looking up many spans; lines when it has no sentences."""
+
+    def __init__(self, doc: Doc, text: str | None = None):
+        text = doc_text(doc) if text is None else text
+        if doc.has_annotation("SENT_START"):
+            bounds = [(s.start_char, s.end_char) for s in doc.sents]
+        else:
+            bounds = [m.span() for m in re.finditer(r"[^\n]+", text)]
+        self.starts = [b[0] for b in bounds]
+        self.spans = bounds
+
+    def bounds(self, start_char: int, end_char: int) -> tuple[int, int]:
+        """``(sentence_start, sentence_end)`` of the sentence holding ``start_char``."""
+        i = bisect.bisect_right(self.starts, start_char) - 1
+        if i < 0:
+            return start_char, end_char
+        first, last = self.spans[i]
+        return first, max(last, end_char)
 
 
 def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
@@ -149,8 +171,10 @@ def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
 def rows(doc: Doc) -> list[dict]:
     """Rows of the ``dates`` table (every column but ``doc_id``)."""
     result = []
-    for span in doc.spans[spans.DATES] if spans.DATES in doc.spans else []:
-        sentence_start, sentence_end = sentence_bounds(doc, span)
+    found = doc.spans[spans.DATES] if spans.DATES in doc.spans else []
+    sentences = SentenceIndex(doc) if len(found) else None
+    for span in found:
+        sentence_start, sentence_end = sentences.bounds(span.start_char, span.end_char)
         result.append({
             "text": span.text,
             "value": span._.date_value,

@@ -11,10 +11,12 @@ import re
 from extractors.dates.lexicon import Lexicon
 
 # URLs, e-mail addresses and telephone numbers hold digit runs that look like years.
+# Every branch starts with a literal character so that ``re`` can skip through the text;
+# an e-mail's user part needs no zone (a year glued to letters is never taken).
 _ZONES = re.compile(
-    r"https?://\S+|\bwww\.\S+|[\w.+-]+@[\w-]+\.[\w.-]+"
+    r"https?://\S+|www\.\S+|@[\w-]+\.[\w.-]+"
     r"|\+\d[\d ()\-.]{7,}\d"
-    r"|\b(?:TEL|Tel|tel|Phone|phone|FAX|Fax|fax)\b[.:]?[^\S\n]*[+\d(][\d ()\-.]{6,}\d"
+    r"|[TtPpFf](?:EL|el|hone|AX|ax)\b[.:]?[^\S\n]*[+\d(][\d ()\-.]{6,}\d"
 )
 _LAST_WORD = re.compile(r"(?P<word>[A-Za-z][\w&'’.]*)[^\S\n]+$")
 _LAST_TWO_WORDS = re.compile(r"(?P<words>[A-Za-z][\w.]*[^\S\n]+[A-Za-z][\w.]*)[^\S\n]+$")

@@ -26,7 +26,7 @@ from pipelines.readers.dates import normalize_date
 from pipelines.readers.errors import ReadError
 from pipelines.readers.structure import Piece, clean_inline, dehyphenate, joiner, split_number
 
-_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,4}|[ivxlc]{1,6})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,5}|[ivxlc]{1,6})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 _MARKER_TEXT = re.compile(r"^(?:\d{1,3}|[*†‡§¶]+|[a-z])$")
 _MARGIN = 0.09  # share of the page height where running headers/footers live
 
@@ -299,7 +299,8 @@ def _make_line(words: list[dict], page: int, column: int) -> Line:
 # ------------------------------------------------------------ page furniture
 
 def _furniture_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower()).strip()
+    # Digits vary (page numbers, dates); a page number may or may not share the row.
+    return re.sub(r"\d+", "#", text.lower()).strip(" #|-–—.")
 
 
 def _mark_furniture(pages: list[_PageInfo]) -> None:
