@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.util import compile_infix_regex
 
 from extractors import spans
 from extractors.document import DocumentInput
@@ -32,9 +33,17 @@ def _import_components() -> None:
     import extractors.sentences  # noqa: F401
 
 
+def split_compounds_after_abbreviations(nlp: Language) -> None:
+    """Split "U.S.-Japan" into "U.S.", "-", "Japan" as "Japan-EU" already is, so
+    each party of a compound is a token of its own."""
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Z]\.)-(?=[A-Z])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+
 def build_nlp(components: tuple[str, ...] = COMPONENTS) -> Language:
     _import_components()
     nlp = spacy.blank("en")
+    split_compounds_after_abbreviations(nlp)
     for name in components:
         nlp.add_pipe(name)
     return nlp

@@ -18,8 +18,12 @@ def _run(args) -> int:
 
             summary = run_pipeline(args.raw, args.processed, full=args.full).__dict__
         else:
-            from pipelines.flow import ingest
+            from pipelines.flow import ingest, task_runner
+            from pipelines.settings import get_settings
 
+            if args.task_runner or args.dask_address:
+                chosen = get_settings(task_runner=args.task_runner or "dask", dask_address=args.dask_address)
+                ingest = ingest.with_options(task_runner=task_runner(chosen))
             summary = ingest(raw_dir=str(args.raw), processed_dir=str(args.processed), full=args.full)
     except StoreError as exc:
         print(f"accords: {exc}", file=sys.stderr)
@@ -88,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--processed", type=Path, default=Path("processed"))
     run.add_argument("--full", action="store_true", help="re-read every document")
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
+    run.add_argument("--task-runner", choices=("thread", "dask"), default=None,
+                     help="Prefect task runner (default: settings.task_runner, ACCORDS_TASK_RUNNER)")
+    run.add_argument("--dask-address", default=None,
+                     help="address of an existing Dask scheduler (implies --task-runner dask)")
     run.set_defaults(func=_run)
 
     watch = sub.add_parser("watch", help="run whenever files in raw/ change")
@@ -115,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pdf-pages", type=int, default=60, help="pages of rendered PDF to read")
     bench.add_argument("--work", type=Path, default=Path("build/bench"))
     bench.add_argument("--json", action="store_true")
+    bench.add_argument("--stages", nargs="+", choices=("read", "extract", "pdf", "run"), default=None,
+                       help="stages to time (default: all)")
+    bench.add_argument("--budget", type=float, default=None, help="seconds per rate stage (default 25)")
     bench.set_defaults(func=_bench)
 
     report = sub.add_parser("report", help="write a static HTML extraction report")

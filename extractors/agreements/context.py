@@ -22,6 +22,9 @@ _AFTER_NOISE = re.compile(
     r"^(?:\s*[”\"’]|\s*<sup>[^<]{0,12}</sup>|\s*\[\d{1,3}\]|(?<=[\w”\"])\d{1,3}(?!\d)|\s*\([A-Z][A-Za-z0-9&-]{1,14}\))+"
 )
 _AFTER_ASIDE = re.compile(r"^\s*,\s*(?:which|including|that|as|in|on)\b[^.;]{0,160}?,\s*")
+_SENTENCE_END = re.compile(r"[.!?][”\"’)]?\s+(?=[A-Z“\"(])")
+# "U.S. Department", "Mr. Kaneko", "No. 34": a stop that ends no sentence.
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\.[A-Z]\.|\b(?:Mr|Ms|Mrs|Dr|No|Nos|St|H\.E|Jr|vs|etc|e\.g|i\.e)\.)$")
 _SIGNATORIES_LINE = re.compile(r"(?im)^\W*(?:signator(?:y|ies)\b|signed (?:at|in|on|by)\b)")
 
 
@@ -40,31 +43,20 @@ class EntityRef:
 class DocIndex:
     """Offset-sorted entity, date, sentence and block positions of one doc."""
 
-    def __init__(self, doc: Doc, lex: Lexicon):
+    def __init__(self, doc: Doc, lex: Lexicon, text: str | None = None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc.text if text is None else text
         self.lex = lex
-        try:
-            from extractors.entities import actor_name
-        except ImportError:  # the entity layer is optional for this component
-            actor_name = None
-        ents = []
-        for span in doc.spans.get(spans.ENTITIES, []):
-            if span.label_ not in ("COUNTRY", "ORG", "TOPIC"):
-                continue
-            actor = None
-            if span.label_ != "TOPIC":
-                try:
-                    actor = actor_name(span) if actor_name else None
-                except Exception:
-                    actor = None
-            ents.append(EntityRef(span.start_char, span.end_char, span.label_, span.text, span._.canonical,
-                                  span._.acronym, span._.country, actor or span._.canonical or span.text))
-        ents.sort(key=lambda e: (e.start, -e.end))
-        self.entities = ents
-        self.entity_starts = [e.start for e in ents]
+        # Span attributes are read lazily: only spans near a mention pay for them.
+        self._spans = sorted(
+            ((span.start_char, -span.end_char, span.label_, span) for span in doc.spans.get(spans.ENTITIES, [])),
+            key=lambda t: (t[0], t[1]),
+        )
+        self._spans = [t for t in self._spans if t[2] in ("COUNTRY", "ORG", "TOPIC")]
+        self.entity_starts = [t[0] for t in self._spans]
+        self._refs: dict[int, EntityRef] = {}
         dates = sorted(
-            (d.start_char, d.end_char, d._.date_value) for d in doc.spans.get(spans.DATES, []) if d._.date_value
+            (d.start_char, d.end_char, d) for d in doc.spans.get(spans.DATES, [])
         )
         self.dates = dates
         self.date_starts = [d[0] for d in dates]
@@ -74,17 +66,47 @@ class DocIndex:
         )
         self.block_starts = [b[0] for b in self.blocks]
 
+    def _ref(self, i: int) -> EntityRef:
+        ref = self._refs.get(i)
+        if ref is None:
+            start, neg_end, label, span = self._spans[i]
+            actor = None
+            if label != "TOPIC":
+                try:
+                    from extractors.entities import actor_name
+                    actor = actor_name(span)
+                except Exception:  # the entity layer is optional for this component
+                    actor = None
+            ref = EntityRef(start, -neg_end, label, span.text, span._.canonical, span._.acronym, span._.country,
+                            actor or span._.canonical or span.text)
+            self._refs[i] = ref
+        return ref
+
+    @property
+    def entities(self) -> list[EntityRef]:
+        return [self._ref(i) for i in range(len(self._spans))]
+
     # ------------------------------------------------------------------ ranges
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        span = self.doc.char_span(start, max(end, start + 1), alignment_mode="expand")
-        if span is None or len(span) == 0:
-            line_start = self.text.rfind("\n", 0, start) + 1
-            line_end = self.text.find("\n", end)
-            return line_start, len(self.text) if line_end < 0 else line_end
-        first = span[0].sent
-        last = span[-1].sent
-        return first.start_char, last.end_char
+        """Bounds of the sentence(s) holding [start, end): a line break or a
+        stop before a capital, as ``accords_sentences`` splits, found by regex
+        around the mention instead of walking tokens."""
+        text = self.text
+        line_start = text.rfind("\n", 0, start) + 1
+        window_start = max(line_start, start - 1500)
+        sentence_start = line_start
+        for m in _SENTENCE_END.finditer(text, window_start, start):
+            if not _ABBREVIATION.search(text, max(0, m.start() - 4), m.start() + 1):
+                sentence_start = m.end()
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        sentence_end = line_end
+        for m in _SENTENCE_END.finditer(text, end, min(line_end, end + 1500)):
+            if not _ABBREVIATION.search(text, max(0, m.start() - 4), m.start() + 1):
+                sentence_end = m.start() + 1
+                break
+        return sentence_start, sentence_end
 
     def block_index(self, pos: int) -> int | None:
         i = bisect_right(self.block_starts, pos) - 1
@@ -111,10 +133,10 @@ class DocIndex:
     def entities_in(self, start: int, end: int, labels: tuple[str, ...]) -> list[EntityRef]:
         i = bisect_left(self.entity_starts, start)
         found = []
-        while i < len(self.entities) and self.entities[i].start < end:
-            e = self.entities[i]
-            if e.end <= end and e.label in labels:
-                found.append(e)
+        while i < len(self._spans) and self._spans[i][0] < end:
+            _, neg_end, label, _ = self._spans[i]
+            if -neg_end <= end and label in labels:
+                found.append(self._ref(i))
             i += 1
         return found
 
@@ -190,9 +212,10 @@ class DocIndex:
         i = bisect_left(self.date_starts, seg_start)
         best = None
         while i < len(self.dates) and self.dates[i][0] < seg_end:
-            start, end, value = self.dates[i]
+            start, end, span = self.dates[i]
             i += 1
-            if end > seg_end or any(a <= start < b for a, b in excluded):
+            value = span._.date_value
+            if not value or end > seg_end or any(a <= start < b for a, b in excluded):
                 continue
             if _OPEN_ENDED.search(self.text[max(0, start - 24):start]):
                 continue
@@ -207,6 +230,10 @@ class DocIndex:
 
     def has_signatories_line(self) -> bool:
         return bool(_SIGNATORIES_LINE.search(self.text))
+
+    def signatories_lines(self) -> list[tuple[int, int]]:
+        return [(m.start(), self.text.find("\n", m.start()) % (len(self.text) + 1) or len(self.text))
+                for m in _SIGNATORIES_LINE.finditer(self.text)]
 
 
 def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:

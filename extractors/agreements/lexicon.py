@@ -1,6 +1,7 @@
 """Word lists of the agreements extractor, loaded once from ``data/``.
 
-- ``heads.jsonl``: head nouns of instruments and their type ("Memorandum of
+- ``heads.jsonl``: head nouns of instruments (``triggers``: the key words a
+  PhraseMatcher looks for) and their type ("Memorandum of
   Cooperation" -> memorandum, "Partnership" -> partnership), with how they may
   be written (``capitalized``: only as part of a proper name; ``open``: takes a
   lowercase complement such as "a memorandum of cooperation regarding ICT";
@@ -50,6 +51,8 @@ class Cue:
 class Lexicon:
     heads: tuple[Head, ...]
     head_regex: re.Pattern  # one alternation; group name h<i> tells which head matched
+    triggers: frozenset[str]  # lowercase key nouns of the heads: where to look closer
+    trigger_regex: re.Pattern  # the same words for plain strings (titles, snippets)
     cues: tuple[Cue, ...]
     groupings: dict[str, str]  # any name or short name -> short name
     grouping_regex: re.Pattern
@@ -100,6 +103,9 @@ def lexicon() -> Lexicon:
         alternatives.append(f"(?P<h{i}>{body})")
     head_regex = re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])")
 
+    triggers = frozenset(w for line in _lines("heads.jsonl") for w in json.loads(line)["triggers"])
+    trigger_regex = re.compile(
+        r"(?i)(?<![\w-])(?:" + "|".join(re.escape(w) for w in sorted(triggers, key=len, reverse=True)) + r")(?![\w-])")
     cues = tuple(
         Cue(row["position"], re.compile(row["pattern"], re.I), row["status"],
             frozenset(t for t in (row.get("types") or "").split("|") if t))
@@ -116,7 +122,7 @@ def lexicon() -> Lexicon:
     grouping_regex = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
     sections = _sections("name_stopwords.txt")
     return Lexicon(
-        heads=heads, head_regex=head_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex,
+        heads=heads, head_regex=head_regex, triggers=triggers, trigger_regex=trigger_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex,
         left_stopwords=frozenset(sections.get("left", ())), stopwords=frozenset(sections.get("stop", ())),
         continuations=frozenset(_lines("continuations.txt")),
         before_of=frozenset(sections.get("before_of", ())),

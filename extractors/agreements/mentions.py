@@ -279,21 +279,46 @@ def _name_context(tokens, i: int) -> bool:
     return i > 0 and _is_capitalized(tokens[i - 1][2])
 
 
-def find_mentions(text: str, lex: Lexicon | None = None) -> list[Mention]:
+def trigger_positions(text: str, lex: Lexicon) -> list[tuple[int, int]]:
+    """Key words of heads in a plain string (for titles and tests; a Doc uses a PhraseMatcher)."""
+    return [(m.start(), m.end()) for m in lex.trigger_regex.finditer(text)]
+
+
+def _heads_at(text: str, triggers, lex: Lexicon):
+    """The full head noun around each key word ("joint statement" around
+    "statement", "Memorandum of Cooperation" around "Memorandum")."""
+    last_end = -1
+    for ts, te in triggers:
+        if ts < last_end:
+            continue
+        best = None
+        for match in lex.head_regex.finditer(text, max(0, ts - 30), min(len(text), te + 40)):
+            if match.start() <= ts and te <= match.end():
+                if best is None or match.end() - match.start() > best.end() - best.start():
+                    best = match
+            if match.start() > ts:
+                break
+        if best is None:
+            continue
+        head = lex.head_of(best)
+        if head.capitalized and not _is_capitalized(best.group()):
+            continue
+        last_end = best.end()
+        yield best.start(), best.end(), head
+
+
+def find_mentions(text: str, lex: Lexicon | None = None, triggers=None) -> list[Mention]:
     """All instrument mentions in ``text``, in text order, without overlaps
     except names nested after an article ("Joint Statement on the Establishment
-    of a Strategic Partnership ...")."""
+    of a Strategic Partnership ..."). ``triggers``: sorted (start, end) offsets
+    of head key words, found by the caller's PhraseMatcher; else by regex."""
     lex = lex or lexicon()
-    hits = []
-    for match in lex.head_regex.finditer(text):
-        head = lex.head_of(match)
-        word = match.group()
-        if head.capitalized and not _is_capitalized(word):
-            continue
-        hits.append((match.start(), match.end(), head))
+    if triggers is None:
+        triggers = trigger_positions(text, lex)
+    hits = list(_heads_at(text, triggers, lex))
     mentions: list[Mention] = []
     floor = 0
-    for k, (hs, he, head) in enumerate(hits):
+    for hs, he, head in hits:
         if mentions and hs < mentions[-1].end and not _after_article(text, mentions[-1], hs, lex):
             continue  # absorbed by the previous name ("Partnership (RCEP) Agreement")
         nested = bool(mentions) and hs < mentions[-1].end
@@ -403,19 +428,25 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
 def find_alias_mentions(text: str, mentions: list[Mention]) -> list[Mention]:
     """Later uses of an instrument's acronym ("the CPTPP", "the IAP was
     established") as mentions of that instrument."""
-    found: list[Mention] = []
-    taken = [(m.start, m.end) for m in mentions]
+    owner = {}
     for index, mention in enumerate(mentions):
         for alias in mention.aliases:
-            for match in re.finditer(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text):
-                s, e = match.start(), match.end()
-                if s < mention.end + 2 or any(a <= s < b + 2 for a, b in taken):
-                    continue
-                if text[max(0, s - 1):s] == "(":
-                    continue  # the definition of a longer form "(GDCP)" is not a use
-                found.append(Mention(
-                    start=s, end=e, head_start=s, head_end=e, type=mention.type, name=alias,
-                    head=mention.head, definite=True, bare=False, alias_of=index,
-                ))
-                taken.append((s, e))
+            owner.setdefault(alias, index)
+    if not owner:
+        return []
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(a) for a in sorted(owner, key=len, reverse=True)) + r")(?![\w-])")
+    found: list[Mention] = []
+    taken = [(m.start, m.end) for m in mentions]
+    for match in pattern.finditer(text):
+        s, e = match.start(), match.end()
+        index = owner[match.group()]
+        mention = mentions[index]
+        if s < mention.end + 2 or any(a <= s < b + 2 for a, b in taken):
+            continue
+        if text[max(0, s - 1):s] == "(":
+            continue  # the definition of a longer form "(GDCP)" is not a use
+        found.append(Mention(
+            start=s, end=e, head_start=s, head_end=e, type=mention.type, name=match.group(),
+            head=mention.head, definite=True, bare=False, alias_of=index,
+        ))
     return found

@@ -86,35 +86,50 @@ def agreement_id(type_: str, parties: list[str], words: frozenset[str], year: st
 class DocumentResolver:
     """Builds the records of one doc; ``resolve()`` returns the resolved mentions."""
 
-    def __init__(self, doc: Doc, lex: Lexicon):
+    def __init__(self, doc: Doc, lex: Lexicon, text: str | None = None):
         self.doc = doc
-        self.text = doc.text
         self.lex = lex
-        self.index = DocIndex(doc, lex)
+        self.index = DocIndex(doc, lex, text)
+        self.text = self.index.text
         document = doc._.input
         self.title = getattr(document, "title", None) if document is not None else None
         self.doc_type = getattr(document, "doc_type", None) if document is not None else None
         self.published = getattr(document, "published_date", None) if document is not None else None
-        self.doc_parties, self.doc_bodies = self._document_parties()
+        self._doc_parties: tuple[list[str], list[str]] | None = None
+        self.document_record: Record | None = None
         self.records: list[Record] = []
 
     # ------------------------------------------------------------------ document
 
+    @property
+    def doc_parties(self) -> list[str]:
+        if self._doc_parties is None:
+            self._doc_parties = self._document_parties()
+        return self._doc_parties[0]
+
+    @property
+    def doc_bodies(self) -> list[str]:
+        if self._doc_parties is None:
+            self._doc_parties = self._document_parties()
+        return self._doc_parties[1]
+
     def _document_parties(self) -> tuple[list[str], list[str]]:
-        try:
-            from extractors.entities import document_parties
-            found = document_parties(self.doc)
-            countries, bodies = list(found.get("countries", [])), list(found.get("bodies", []))
-        except Exception:  # the entity layer is optional: fall back on the opening
-            countries, bodies = [], []
-        if not countries:
-            countries = self.index.parties_in(0, min(len(self.text), 800))
+        """The document's parties and bodies: those named in its title (when the
+        text opens with it), its opening and its signatories line; failing
+        that, the country it names most."""
+        ranges = [(0, min(len(self.text), 800))] + self.index.signatories_lines()
+        countries: dict[str, None] = {}
+        bodies: dict[str, None] = {}
+        for start, end in ranges:
+            countries.update(dict.fromkeys(self.index.parties_in(start, end)))
+            bodies.update(dict.fromkeys(self.index.bodies_in(start, end)))
         if not countries:
             counts: dict[str, int] = {}
             for party in self._all_parties():
                 counts[party] = counts.get(party, 0) + 1
-            countries = [max(counts, key=counts.get)] if counts else []
-        return countries, bodies
+            if counts:
+                countries[max(counts, key=counts.get)] = None
+        return list(countries), list(bodies)
 
     def _all_parties(self):
         for e in self.index.entities:
@@ -137,8 +152,8 @@ class DocumentResolver:
 
     # ------------------------------------------------------------------ resolution
 
-    def resolve(self) -> list[Resolved]:
-        mentions = find_mentions(self.text, self.lex)
+    def resolve(self, triggers=None) -> list[Resolved]:
+        mentions = find_mentions(self.text, self.lex, triggers)
         mentions = [m for m in mentions if not self._is_organization(m)]
         aliases = find_alias_mentions(self.text, mentions)
         order = sorted(range(len(mentions) + len(aliases)),

@@ -9,13 +9,14 @@ with no entity spans) the resolver still works on whatever spans exist.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
-from spacy.tokens import Doc, Span
+from spacy.tokens import Span
 
-from extractors import spans
 from extractors.commitments.lexicon import Lexicon
 
 # How far back "both countries" / "the dialogue" may look for the partner country.
@@ -26,14 +27,23 @@ _PAIR_LOOKBACK_CHARS = 1500
 class Mention:
     start: int
     end: int
-    label: str  # COUNTRY, ORG, PERSON
+    label: str  # COUNTRY, BLOC, ORG, PERSON
     value: str | None  # canonical actor string; None for a person
     country: str | None
 
     @property
     def is_state(self) -> bool:
-        """A country or a bloc: an ORG with no country of its own (EU, ASEAN, G7)."""
-        return self.label == "COUNTRY" or (self.label == "ORG" and not self.country)
+        """A country or a bloc (EU, ASEAN, G7)."""
+        return self.label in ("COUNTRY", "BLOC")
+
+
+def _title_actors(title: str) -> list[str]:
+    """Actors a title names that the clean text may not hold (front matter)."""
+    try:
+        from extractors.entities.component import actors_in_text
+        return list(actors_in_text(title))
+    except Exception:
+        return []
 
 
 def _entity_api():
@@ -50,23 +60,77 @@ def _default_name(span: Span) -> str | None:
     return span._.acronym or span._.canonical or span.text
 
 
-def _mentions(doc: Doc) -> list[Mention]:
-    if spans.ENTITIES not in doc.spans:
-        return []
+@lru_cache(maxsize=1)
+def _bloc_names() -> frozenset[str]:
+    try:
+        from extractors.entities.gazetteer import bodies
+        return frozenset(b.acronym or b.name for b in bodies().bodies if b.kind == "bloc")
+    except Exception:
+        return frozenset()
+
+
+def _mentions(text: str, entities: list[Span]) -> list[Mention]:
+    """COUNTRY/ORG/PERSON mentions that can name an actor, in text order.
+
+    An ORG nested in a longer ORG and a country that only qualifies an ORG
+    ("Japan's Ministry of ...", "Ministry of ... of Japan") are dropped, in one
+    sorted sweep (a pairwise test is quadratic on long white papers).
+    """
     api = _entity_api()
-    if api is not None and hasattr(api, "actors"):
-        kept = api.actors.actor_spans(doc, 0, len(doc.text))
-        name = api.actors.actor_name
-    else:
-        kept = [s for s in doc.spans[spans.ENTITIES] if s.label_ in ("COUNTRY", "ORG")]
-        name = _default_name
-    out = [Mention(s.start_char, s.end_char, s.label_, name(s),
-                   s._.canonical if s.label_ == "COUNTRY" else s._.country) for s in kept]
-    # A person acts for their country ("Prime Minister Kishida ... expressed ...").
-    out += [Mention(s.start_char, s.end_char, "PERSON", None, s._.country)
-            for s in doc.spans[spans.ENTITIES] if s.label_ == "PERSON" and s._.country]
-    out = [m for m in out if m.value or m.country]
-    out.sort(key=lambda m: (m.start, m.end))
+    actor_name = api.actor_name if api is not None and hasattr(api, "actor_name") else _default_name
+    names: dict[tuple, str | None] = {}
+
+    def name(span: Span) -> str | None:
+        key = (span.label_, span._.canonical, span._.acronym, span.text)
+        if key not in names:
+            names[key] = actor_name(span)
+        return names[key]
+
+    blocs = _bloc_names()
+    ents = sorted((s for s in entities if s.label_ in ("COUNTRY", "ORG", "PERSON")),
+                  key=lambda s: (s.start_char, -s.end_char))
+    orgs = [s for s in ents if s.label_ == "ORG"]
+    org_starts = [s.start_char for s in orgs]
+    out, cover_end = [], -1
+    for s in ents:
+        if s.label_ == "PERSON":
+            if s._.country:  # a person acts for their country ("Prime Minister Kishida ... expressed")
+                out.append(Mention(s.start_char, s.end_char, "PERSON", None, s._.country))
+            continue
+        inside_org = s.end_char <= cover_end
+        if s.label_ == "ORG":
+            if inside_org:
+                continue
+            cover_end = max(cover_end, s.end_char)
+        else:
+            if inside_org:
+                continue
+            k = bisect_left(org_starts, s.end_char)
+            if k < len(orgs) and orgs[k].start_char - s.end_char <= 3 \
+                    and text[s.end_char:orgs[k].start_char].strip() in ("'s", "\u2019s"):
+                continue
+        value = name(s)
+        if s.label_ == "COUNTRY":
+            out.append(Mention(s.start_char, s.end_char, "COUNTRY", value, value))
+        elif value:
+            bloc = value in blocs if blocs else not s._.country
+            out.append(Mention(s.start_char, s.end_char, "BLOC" if bloc else "ORG", value, s._.country))
+    return out
+
+
+def page_acronyms(page: str, names: list[str]) -> list[str]:
+    """Bodies by the acronym the page itself uses: the registry's acronym of a
+    full name, when that acronym occurs in ``page`` (title and text): "MCI"."""
+    try:
+        from extractors.entities.gazetteer import bodies
+        registry = bodies()
+    except Exception:
+        return names
+    out = []
+    for name in names:
+        body = registry.by_surface.get(name)
+        acronym = body.acronym if body is not None else None
+        out.append(acronym if acronym and re.search(rf"\b{re.escape(acronym)}\b", page) else name)
     return out
 
 
@@ -79,55 +143,73 @@ def _dedupe(values) -> list[str]:
     return out
 
 
-def actors_of(mentions: list[Mention]) -> list[str]:
-    """Actors named by the mentions of a subject: the countries and blocs if
-    any are named, else the bodies, or their countries when bodies of several
-    countries act together.
+_COORDINATION = re.compile(r"\s*(?:,\s*)?(?:and|&|-|–|,)?\s*(?:the\s+)?", re.IGNORECASE)
 
+
+def actors_of(mentions: list[Mention], text: str) -> list[str]:
+    """Actors named by the mentions of a subject: the countries (with the blocs
+    coordinated with them) if any are named, else the bodies, or their
+    countries when bodies of several countries act together.
+
+    "Japan and the EU decided" -> ["JPN", "EU"]; "Italy, the G7 chair for 2024," -> ["ITA"];
     "the MIC and the Federal Ministry for Digital and Transport signed" -> ["JPN", "DEU"];
-    "the MIC aims" -> ["MIC"]; "Italy, the G7 chair for 2024," -> ["ITA"].
+    "the MIC aims" -> ["MIC"].
     """
     countries = _dedupe(m.value if m.label == "COUNTRY" else m.country for m in mentions
                         if m.label in ("COUNTRY", "PERSON"))
+    blocs = [m for m in mentions if m.label == "BLOC"]
     if countries:
-        return countries
-    blocs = _dedupe(m.value for m in mentions if m.label == "ORG" and m.is_state)
-    bodies = [m for m in mentions if m.label == "ORG" and not m.is_state]
+        states = [m for m in mentions if m.label in ("COUNTRY", "PERSON")]
+        joined = [b for b in blocs if any(_coordinated(text, s, b) for s in states)]
+        return _dedupe([m.country if m.label == "PERSON" else m.value for m in sorted(states + joined, key=lambda m: m.start)])
+    bodies = [m for m in mentions if m.label == "ORG"]
     body_countries = _dedupe(m.country for m in bodies)
     if len(body_countries) >= 2:
-        return _dedupe(blocs + body_countries)
-    return _dedupe(blocs + [m.value for m in bodies])
+        return _dedupe([b.value for b in blocs] + body_countries)
+    return _dedupe([b.value for b in blocs] + [m.value for m in bodies])
+
+
+def _coordinated(text: str, a: Mention, b: Mention) -> bool:
+    """Two mentions joined as a list ("Japan and the EU", "Japan-EU"), not in apposition ("Italy, the G7 chair")."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    gap = text[first.end:second.start]
+    if gap.strip() == "," or ", the" in gap.lower():  # apposition
+        return False
+    return len(gap) <= 9 and _COORDINATION.fullmatch(gap) is not None
 
 
 class ActorResolver:
     """Resolves the subject of each commitment clause of one document."""
 
-    def __init__(self, doc: Doc, lexicon: Lexicon, title_span: tuple[int, int] | None,
-                 opening_span: tuple[int, int] | None):
-        self.text = doc.text
+    def __init__(self, text: str, entities: list[Span], lexicon: Lexicon, title: str | None,
+                 party_ranges: list[tuple[int, int]]):
+        self.text = text
         self.lexicon = lexicon
-        self.mentions = _mentions(doc)
+        self.mentions = _mentions(text, entities)
         self._starts = [m.start for m in self.mentions]
-        self.countries, self.bodies = self._document_parties(doc, title_span, opening_span)
+        self.countries, self.bodies = self._document_parties(title, party_ranges)
         self.parties = self._speakers()
         self.home = self._home_countries()
 
     # ---------------------------------------------------------------- parties
 
-    def _document_parties(self, doc, title_span, opening_span) -> tuple[list[str], list[str]]:
-        api = _entity_api()
-        if api is not None and spans.ENTITIES in doc.spans:
-            try:
-                parties = api.document_parties(doc) or {}
-                return list(parties.get("countries") or []), list(parties.get("bodies") or [])
-            except Exception:  # a bug there must not cost the commitments
-                pass
-        found = []
-        for span in (title_span, opening_span):
-            if span is not None:
-                found += self.within(*span)
-        return (_dedupe(m.value for m in found if m.is_state and m.value),
-                _dedupe(m.value for m in found if m.label == "ORG" and not m.is_state))
+    def _document_parties(self, title: str | None, ranges: list[tuple[int, int]]) -> tuple[list[str], list[str]]:
+        """Countries/blocs and bodies named in the title, the opening paragraph
+        and the signatories line."""
+        found = [m for lo, hi in ranges for m in self.within(lo, hi)]
+        countries = [m.value for m in found if m.is_state]
+        bodies_ = [m.value for m in found if m.label == "ORG"]
+        if title and title not in self.text[:2000]:
+            title_actors = _title_actors(title)
+            blocs = _bloc_names()
+            countries = [a for a in title_actors if re.fullmatch(r"[A-Z]{3}", a) and a not in self._body_names
+                         or a in blocs] + countries
+            bodies_ = [a for a in title_actors if a not in countries] + bodies_
+        return _dedupe(countries), page_acronyms(f"{title or ''}\n{self.text}", _dedupe(bodies_))
+
+    @property
+    def _body_names(self) -> set[str]:
+        return {m.value for m in self.mentions if m.label == "ORG"}
 
     def _speakers(self) -> list[str]:
         """Who "we" are: the states when the document is between two or more of
@@ -145,12 +227,12 @@ class ActorResolver:
             return list(self.bodies)
         if self.countries:
             return list(self.countries)
-        counts = Counter(m.value for m in self.mentions if m.label == "ORG" and not m.is_state)
+        counts = Counter(m.value for m in self.mentions if m.label == "ORG")
         return [counts.most_common(1)[0][0]] if counts else []
 
     def _home_countries(self) -> list[str]:
         home = [p for p in self.parties if p in self.countries]
-        countries_of = {m.value: m.country for m in self.mentions if m.label == "ORG" and m.country}
+        countries_of = {m.value: m.country for m in self.mentions if m.label in ("ORG", "BLOC") and m.country}
         home += [countries_of[p] for p in self.parties if p in countries_of]
         return _dedupe(home)
 
@@ -204,7 +286,7 @@ class ActorResolver:
         cut = region.rfind(", ")
         ranges = [(start + cut + 2, end)] if cut >= 0 else []
         for lo, hi in ranges + [(start, end)]:
-            found = actors_of(self.within(lo, hi))
+            found = actors_of(self.within(lo, hi), self.text)
             if found:
                 return found
         return None

@@ -16,7 +16,6 @@ _MAX_ADVERBS = 3
 _TASK_WINDOW = 8
 _GOVERNOR_WINDOW = 5
 _FINITE_WINDOW = 12
-_CUE_THAT_WINDOW = 5
 _NOT_TASK_NEXT = frozenset({"force", "forces", "team", "teams", "group", "groups", "of", "is", "was", "list"})
 
 
@@ -79,7 +78,10 @@ def check_verb_to(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: 
 
 def _inside_name(doc: Doc, i: int) -> bool:
     """A capitalised trigger word mid-sentence is part of a name ("Work Plan to advance ...")."""
-    return doc[i].is_title and not doc[i].is_sent_start
+    if not doc[i].is_title or i == 0:
+        return False
+    prev = doc[i - 1]
+    return not (prev.is_space or "\n" in prev.whitespace_ or prev.text in (".", "!", "?", ":", ";", "\u201c", '"'))
 
 
 def check_commitment_noun(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Lexicon) -> Hit | None:
@@ -121,16 +123,10 @@ RULES = {
 }
 
 
-def reported_opinion(doc: Doc, sent_start: int, anchor: int, lex: Lexicon) -> bool:
+def reported_opinion(text: str, sent_start: int, anchor: int, lex: Lexicon) -> bool:
     """True when a "that"-clause of recognition or opinion governs the trigger:
     "We share the mutual understanding that ... will also contribute"."""
-    cues = lex.words("that_cues")
-    for i in range(sent_start, anchor):
-        if doc[i].lower_ in cues:
-            for k in range(i + 1, min(anchor, i + _CUE_THAT_WINDOW)):
-                if doc[k].lower_ == "that":
-                    return True
-    return False
+    return lex.that_cue_regex.search(text, sent_start, anchor) is not None
 
 
 def _list_coordination(doc: Doc, i: int) -> bool:

@@ -15,10 +15,13 @@ whose ``_.record`` is the table row without ``doc_id``.
 from __future__ import annotations
 
 import hashlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -78,24 +81,23 @@ class CommitmentExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[spans.COMMITMENTS] = []
-        if not doc.text.strip():
+        text = doc.text  # built from the tokens on every access: read it once
+        if not text.strip():
             return doc
-        if not doc.has_annotation("SENT_START"):
-            from extractors.sentences import set_sentence_starts
-
-            set_sentence_starts(doc)
         document = doc._.input
         doc_type = getattr(document, "doc_type", None)
-        units = document_units(doc.text, getattr(document, "blocks", None) or [],
+        units = document_units(text, getattr(document, "blocks", None) or [],
                                topic_headings=doc_type not in self.excluded_heading_doc_types)
-        sentences = [_Sentence(s.start, s.end, s.start_char, s.end_char) for s in doc.sents]
-        self._attach_hits(doc, sentences)
-        actors = ActorResolver(doc, self.lexicon, _title_span(doc, units), _opening_span(units))
-        records = _Extraction(doc, self.lexicon, units, sentences, actors).run()
+        sentences = _sentences(doc)
+        self._attach_hits(doc, text, sentences)
+        entities = list(doc.spans[spans.ENTITIES]) if spans.ENTITIES in doc.spans else []
+        title = getattr(document, "title", None)
+        actors = ActorResolver(text, entities, self.lexicon, title, _party_ranges(text, units))
+        records = _Extraction(doc, text, entities, self.lexicon, units, sentences, actors).run()
         doc.spans[spans.COMMITMENTS] = [_span(doc, r) for r in records]
         return doc
 
-    def _attach_hits(self, doc: Doc, sentences: list[_Sentence]) -> None:
+    def _attach_hits(self, doc: Doc, text: str, sentences: list[_Sentence]) -> None:
         starts = [s.start_tok for s in sentences]
         seen = set()
         for match_id, start, end in self.matcher(doc):
@@ -104,7 +106,7 @@ class CommitmentExtractor:
             if hit is None or hit.anchor in seen:
                 continue
             sentence = sentences[bisect_right(starts, hit.anchor) - 1]
-            if reported_opinion(doc, sentence.start_tok, hit.anchor, self.lexicon):
+            if reported_opinion(text, sentence.start, doc[hit.anchor].idx, self.lexicon):
                 continue
             seen.add(hit.anchor)
             sentence.hits.append(hit)
@@ -112,12 +114,30 @@ class CommitmentExtractor:
             s.hits.sort(key=lambda h: h.anchor)
 
 
+def _sentences(doc: Doc) -> list[_Sentence]:
+    """Sentence bounds from the SENT_START array (iterating ``doc.sents`` makes a
+    Span per sentence and a Token per word in Python)."""
+    array = doc.to_array([SENT_START, IDX, LENGTH])
+    starts = numpy.flatnonzero(array[:, 0] == 1).tolist()
+    if not starts:
+        from extractors.sentences import set_sentence_starts
+
+        set_sentence_starts(doc)
+        array = doc.to_array([SENT_START, IDX, LENGTH])
+        starts = numpy.flatnonzero(array[:, 0] == 1).tolist()
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    ends = starts[1:] + [len(doc)]
+    idx, length = array[:, 1], array[:, 2]
+    return [_Sentence(a, b, int(idx[a]), int(idx[b - 1] + length[b - 1])) for a, b in zip(starts, ends)]
+
+
 class _Extraction:
     """The commitments of one document, unit by unit in reading order."""
 
-    def __init__(self, doc: Doc, lexicon: Lexicon, units: list[Unit], sentences: list[_Sentence],
-                 actors: ActorResolver):
-        self.doc, self.text, self.lex = doc, doc.text, lexicon
+    def __init__(self, doc: Doc, text: str, entities: list[Span], lexicon: Lexicon, units: list[Unit],
+                 sentences: list[_Sentence], actors: ActorResolver):
+        self.doc, self.text, self.lex = doc, text, lexicon
         self.units, self.sentences, self.actors = units, sentences, actors
         self._sentence_starts = [s.start for s in sentences]
         self.previous_actor: list[str] | None = None
@@ -127,8 +147,7 @@ class _Extraction:
         self.doc_id = getattr(document, "doc_id", "") or ""
         self.published = _parse_date(getattr(document, "published_date", None))
         self.dates = sorted(doc.spans[spans.DATES], key=lambda s: s.start_char) if spans.DATES in doc.spans else []
-        self.topics = sorted((s for s in doc.spans[spans.ENTITIES] if s.label_ == "TOPIC"),
-                             key=lambda s: s.start_char) if spans.ENTITIES in doc.spans else []
+        self.topics = sorted((s for s in entities if s.label_ == "TOPIC"), key=lambda s: s.start_char)
         self.parents = {u.parent for u in units if u.kind == "list_item" and u.parent is not None}
 
     def run(self) -> list[dict]:
@@ -304,9 +323,8 @@ class _Extraction:
         "until 2027", "to be signed in 2026") and is not already past."""
         words = self.lex.words("deadline_words")
         for span in _overlapping(self.dates, start, end):
-            before = self.text[max(start, span.start_char - 20):span.start_char].lower().split()
-            if not before or not (before[-1] in words or " ".join(before[-2:]) in words
-                                  or " ".join(before[-3:]) in words):
+            before = self.text[max(start, span.start_char - 30):span.start_char].lower().split()[-4:]
+            if not set(before) & words or "as" in before:  # "as of March 2024" is a status date
                 continue
             last_day = span._.end_date or span._.start_date
             if self.published and isinstance(last_day, date) and last_day < self.published:
@@ -331,23 +349,22 @@ def _parse_date(value: str | None) -> date | None:
         return None
 
 
-def _title_span(doc: Doc, units: list[Unit]) -> tuple[int, int] | None:
-    title = getattr(doc._.input, "title", None)
-    if title:
-        at = doc.text.find(title)
-        if at >= 0:
-            return at, at + len(title)
-    for unit in units:
-        if unit.kind == "heading":
-            return unit.start, unit.end
-    return None
+_SIGNATORIES = re.compile(r"(?im)^\W*signator(?:y|ies)\b.*$")
+_OPENING_MIN_CHARS = 80
 
 
-def _opening_span(units: list[Unit]) -> tuple[int, int] | None:
+def _party_ranges(text: str, units: list[Unit]) -> list[tuple[int, int]]:
+    """Where a document names its parties: from the top through the first
+    paragraph of prose (title and opening), and any signatories line."""
+    ranges = []
     for unit in units:
-        if unit.kind == "paragraph":
-            return unit.start, unit.end
-    return None
+        if unit.kind in ("paragraph", "list_item") and unit.end - unit.start > _OPENING_MIN_CHARS:
+            ranges.append((0, unit.end))
+            break
+    else:
+        ranges.append((0, min(len(text), 600)))
+    ranges += [(m.start(), m.end()) for m in _SIGNATORIES.finditer(text)]
+    return ranges
 
 
 def _span(doc: Doc, record: dict) -> Span:

@@ -45,6 +45,12 @@ class Lexicon:
         return self.lists[name]
 
     @property
+    def that_cue_regex(self) -> re.Pattern:
+        """A cue word followed within four words by "that" ("recognise that",
+        "share the mutual understanding that")."""
+        return _that_cue_regex(tuple(sorted(self.lists["that_cues"])))
+
+    @property
     def party_regex(self) -> re.Pattern:
         return _party_regex(tuple(sorted(self.party_phrases, key=len, reverse=True)))
 
@@ -52,6 +58,12 @@ class Lexicon:
 @lru_cache(maxsize=None)
 def _party_regex(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _that_cue_regex(cues: tuple[str, ...]) -> re.Pattern:
+    words = "|".join(re.escape(c) for c in cues)
+    return re.compile(rf"\b(?:{words})\b(?:\W+\w+){{0,3}}?\W+that\b", re.IGNORECASE)
 
 
 def _read_csv(name: str) -> list[dict]:

@@ -1,18 +1,20 @@
 """Find calendar expressions in text and normalize the absolute ones.
 
 The rules live in ``data/patterns.jsonl`` (one regex per rule, with ``{MONTH}``,
-``{DAY}``, ``{YEAR}`` ... placeholders from the lexicon). All rules are compiled
-into one alternation, in file order (most specific first). Python's ``re``
-cannot skip ahead through an alternation that starts with look-behinds, so a
-cheap *trigger* regex (digit runs, month-name prefixes and the ``triggers``
-phrases a rule declares) finds the few places where a date can start, and the
-alternation is only tried there. A rule without ``triggers`` must start with a
-number or a month name. Each rule belongs to a *family*;
+``{DAY}``, ``{YEAR}`` ... placeholders from the lexicon). The rules are compiled
+into two alternations, in file order (most specific first): those that start
+with a number and those that start with a word (``starts_with``). Python's
+``re`` cannot skip quickly through an alternation that starts with
+look-behinds, so two cheap *trigger* passes (digit runs; a trie of month names
+and of the ``triggers`` phrases rules declare) find the few places where a
+date can start, and the matching alternation is only tried there. Each rule
+belongs to a *family*;
 one small function per family turns a match into a ``DateValue`` (absolute)
 or a ``RelativeSpec`` (resolved later against an anchor, see ``resolve.py``).
 """
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -22,7 +24,7 @@ from typing import Callable
 from extractors.dates import guards
 from extractors.dates.calendar import (DateValue, FiscalCalendar, day_value, month_value,
                                        range_value, year_value)
-from extractors.dates.lexicon import DATA_DIR, Lexicon, fill, load_lexicon
+from extractors.dates.lexicon import DATA_DIR, Lexicon, fill, load_lexicon, trie_regex
 
 
 @dataclass(frozen=True)
@@ -78,18 +80,6 @@ class _Fields:
             return None
 
 
-def _trigger_regex(words: list[str]) -> re.Pattern:
-    """Digit runs, or any of ``words`` (case as given, plus Title and UPPER case).
-
-    The words' first letters go into one character class so that ``re`` skips
-    through the text quickly; a hit only means "try the rules here".
-    """
-    variants = {v for w in words for v in (w, w[:1].upper() + w[1:], w.upper())}
-    firsts = "".join(sorted({re.escape(v[0]) for v in variants}))
-    rests = sorted({re.escape(v[1:]).replace(r"\ ", r"[^\S\n]+") for v in variants}, key=lambda r: (-len(r), r))
-    return re.compile(rf"[0-9]+|[{firsts}](?:{'|'.join(rests)})")
-
-
 def _number(text: str | None) -> int | None:
     """``_number("2nd") == 2``."""
     if not text:
@@ -110,7 +100,7 @@ class DateGrammar:
         self.lexicon = lexicon or load_lexicon(rules_path.parent)
         fragments = self.lexicon.fragments()
         self.rules: list[Rule] = []
-        parts = []
+        parts: dict[str, list[str]] = {"number": [], "word": []}
         with open(rules_path, encoding="utf-8") as f:
             for i, line in enumerate(filter(str.strip, f)):
                 spec = json.loads(line)
@@ -119,12 +109,14 @@ class DateGrammar:
                 prefix = f"r{i}_"
                 pattern = re.sub(r"\(\?P<(\w+)>", rf"(?P<{prefix}\1>", pattern)
                 pattern = re.sub(r"\(\?P=(\w+)\)", rf"(?P={prefix}\1)", pattern)
-                parts.append(f"(?P<r{i}>{pattern})")
+                parts[spec["starts_with"]].append(f"(?P<r{i}>{pattern})")
                 self.rules.append(Rule(spec["rule"], spec["family"],
                                        {k: v for k, v in spec.items() if k not in ("pattern", "example")}))
-        self.scanner = re.compile("|".join(parts))
-        self.trigger = _trigger_regex(
-            [m for m in self.lexicon.month_numbers] + [t for r in self.rules for t in r.meta.get("triggers", ())])
+        self.number_rules = re.compile("|".join(parts["number"]))
+        self.word_rules = re.compile("|".join(parts["word"]))
+        self.digits = re.compile(r"[0-9]+")
+        words = [v for w in self.lexicon.full_month_names + self.lexicon.abbreviations for v in (w, w.upper())]
+        self.words = re.compile(trie_regex(words + [t for r in self.rules for t in r.meta.get("triggers", ())]))
         self._parsers: dict[str, Callable] = {
             "day": self._parse_day,
             "numeric_day": self._parse_numeric_day,
@@ -142,19 +134,20 @@ class DateGrammar:
     def find(self, text: str, calendar: FiscalCalendar | None = None,
              published: DateValue | None = None) -> list[Expression]:
         calendar = calendar or FiscalCalendar()
-        zones = guards.Zones(text)
         found = []
         scan_from = 0
-        match_at = self.scanner.match
-        for hit in self.trigger.finditer(text):
-            if hit.start() < scan_from:
+        number_at, word_at = self.number_rules.match, self.word_rules.match
+        hits = heapq.merge((m.start() for m in self.digits.finditer(text)),
+                           (m.start() for m in self.words.finditer(text)))
+        for position in hits:
+            if position < scan_from:
                 continue
-            m = match_at(text, hit.start())
+            m = (number_at if text[position].isdigit() else word_at)(text, position)
             if m is None:
                 continue
             start, end = m.span()
             scan_from = end
-            if zones.covers(start, end):
+            if guards.in_url_or_phone(text, start, end):
                 continue
             index = int(m.lastgroup[1:])
             rule = self.rules[index]

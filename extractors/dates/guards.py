@@ -5,39 +5,51 @@ grows with the number of candidates, not with the length of the document.
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 from extractors.dates.lexicon import Lexicon
 
 # URLs, e-mail addresses and telephone numbers hold digit runs that look like years.
-# Every branch starts with a literal character so that ``re`` can skip through the text;
-# an e-mail's user part needs no zone (a year glued to letters is never taken).
-_ZONES = re.compile(
-    r"https?://\S+|www\.\S+|@[\w-]+\.[\w.-]+"
-    r"|\+\d[\d ()\-.]{7,}\d"
-    r"|[TtPpFf](?:EL|el|hone|AX|ax)\b[.:]?[^\S\n]*[+\d(][\d ()\-.]{6,}\d"
-)
-_LAST_WORD = re.compile(r"(?P<word>[A-Za-z][\w&'’.]*)[^\S\n]+$")
-_LAST_TWO_WORDS = re.compile(r"(?P<words>[A-Za-z][\w.]*[^\S\n]+[A-Za-z][\w.]*)[^\S\n]+$")
-_ACRONYM_IN_PARENS = re.compile(r"\([^\S\n]*[A-Z][A-Z0-9&.\-]*[^\S\n]*\)[^\S\n]+$")
-_NUMBER_OF = re.compile(r"\b(?:No|no|NO|Number|number)\.?[^\S\n]*\d+[^\S\n]+of[^\S\n]+$")
-_WORD_OF = re.compile(r"\b(?P<word>[A-Z][a-z]+)[^\S\n]+of[^\S\n]+$")
+# A number right after "+81 3" or "TEL:" belongs to a telephone number.
+_PHONE_BEFORE = re.compile(
+    r"(?:\+\d[\d ()\-.]*|\b(?:TEL|Tel|tel|Phone|phone|FAX|Fax|fax)\b[.:]?[^\S\n]*[\d ()+\-.]*)$")
+_URL_MARKS = ("://", "www.", "@")
+_NAME_WORD = re.compile(r"[A-Za-z][\w&'’.\-]*")
+_ACRONYM = re.compile(r"\([A-Z][A-Z0-9&.\-]*\)")
 _NEXT_WORD = re.compile(r"[^\S\n]+(?P<word>[A-Za-z]+)")
+_OPENING_MARKS = "“\"'‘[«"
 _WINDOW = 48
 
 
-class Zones:
-    """Character ranges (URLs, e-mails, phone numbers) where no date is looked for."""
+def words_before(text: str, start: int, n: int = 3) -> list[str]:
+    """The last ``n`` whitespace-separated words before ``start`` on the same line.
 
-    def __init__(self, text: str):
-        spans = [m.span() for m in _ZONES.finditer(text)]
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
+    Empty when the candidate is glued to what precedes it ("(2017)") or starts the line.
+    """
+    if start == 0 or text[start - 1] not in " \t\u00a0":
+        return []
+    window = text[max(0, start - _WINDOW):start]
+    window = window[window.rfind("\n") + 1:]
+    return window.rsplit(None, n)[-n:]
 
-    def covers(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self.starts, start) - 1
-        return i >= 0 and self.ends[i] > start
+
+def in_url_or_phone(text: str, start: int, end: int) -> bool:
+    """Digits inside a URL, an e-mail address or a telephone number are not dates.
+
+    "https://example.org/2020/05/", "www.x.org/2019", "TEL: +81 3 2020 5920" -> True.
+    Only the whitespace-free chunk around the candidate is read.
+    """
+    low = max(0, start - 300)
+    chunk_start = max(text.rfind(" ", low, start), text.rfind("\n", low, start)) + 1
+    chunk_end = len(text)
+    for stop in (" ", "\n"):
+        found = text.find(stop, end, end + 300)
+        if 0 <= found < chunk_end:
+            chunk_end = found
+    chunk = text[chunk_start:chunk_end]
+    if any(mark in chunk for mark in _URL_MARKS):
+        return True
+    return _PHONE_BEFORE.search(text, max(0, start - 32), start) is not None
 
 
 def year_in_name(text: str, start: int, lexicon: Lexicon) -> bool:
@@ -46,14 +58,13 @@ def year_in_name(text: str, start: int, lexicon: Lexicon) -> bool:
     "GPAI Summit 2022", "Action Plan 2025", "Japan MIC 2022", "(SPACE) 2025" -> True;
     "In 2023", "since 2016", "the year 2023" -> False.
     """
-    window = text[max(0, start - _WINDOW):start]
-    if _ACRONYM_IN_PARENS.search(window):
-        return True
-    m = _LAST_WORD.search(window)
-    if not m:
+    words = words_before(text, start, 1)
+    if not words:
         return False
-    word = m.group("word")
-    if not word[0].isupper():
+    word = words[-1].lstrip(_OPENING_MARKS)
+    if _ACRONYM.fullmatch(word):
+        return True
+    if not word[:1].isupper() or not _NAME_WORD.fullmatch(word):
         return False
     return word.rstrip(".").lower() not in lexicon.cues.get("before_year", ()) and \
         lexicon.month_number(word) is None
@@ -61,26 +72,23 @@ def year_in_name(text: str, start: int, lexicon: Lexicon) -> bool:
 
 def year_in_citation(text: str, start: int, lexicon: Lexicon) -> bool:
     """"Notification No. 34 of 2022" and "Act of 2022" number or name a law: not dates."""
-    window = text[max(0, start - _WINDOW):start]
-    if _NUMBER_OF.search(window):
+    words = words_before(text, start, 3)
+    if len(words) < 2 or words[-1] != "of":
+        return False
+    if words[-2][:1].isupper() and words[-2].lower() in lexicon.cues.get("citation_before_of", ()):
         return True
-    m = _WORD_OF.search(window)
-    return bool(m and m.group("word").lower() in lexicon.cues.get("citation_before_of", ()))
+    return len(words) == 3 and words[-2].isdigit() and words[-3].rstrip(".").lower() in ("no", "number")
 
 
 def number_is_count(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """"approximately 2000 people", "more than 2000", "2020 participants" are counts;
     "in 2020 companies invested" is not."""
-    window = text[max(0, start - _WINDOW):start]
+    words = [w.lower() for w in words_before(text, start, 2)]
     before = lexicon.cues.get("count_before", ())
-    m = _LAST_WORD.search(window)
-    if m and m.group("word").lower() in before:
+    if words and (words[-1] in before or " ".join(words[-2:]) in before):
         return True
-    if m and m.group("word").lower() in lexicon.cues.get("before_year", ()):
-        return False  # "in 2020 companies invested": the preposition makes it a year
-    m = _LAST_TWO_WORDS.search(window)
-    if m and " ".join(m.group("words").lower().split()) in before:
-        return True
+    if words and words[-1] in lexicon.cues.get("before_year", ()):
+        return False  # the preposition makes it a year
     m = _NEXT_WORD.match(text, end, min(len(text), end + 24))
     return bool(m and m.group("word").lower() in lexicon.cues.get("count_after", ()))
 

@@ -30,10 +30,14 @@ class Lexicon:
         full = _cased(self.full_month_names)
         abbr = _cased(self.abbreviations)
         space, optional = r"[^\S\n]+", r"[^\S\n]*"
+        # Only an abbreviation ("Jan.", "Sept.") takes a stop; "in March." keeps its full stop.
+        by_width: dict[int, list[str]] = {}
+        for a in abbr:
+            by_width.setdefault(len(a), []).append(re.escape(a))
+        abbreviation_stop = "|".join(rf"(?<=\b(?:{'|'.join(v)}))\." for v in by_width.values())
         return {
-            # Abbreviations take an optional stop; nothing may follow a month name.
-            "MONTH": r"\b(?:" + "|".join(full + [a + r"\.?" for a in abbr]) + r")(?!\w)",
-            "MONTH_FULL": r"\b(?:" + "|".join(full) + r")(?!\w)",
+            "MONTH": rf"\b{trie_regex(full + abbr)}(?:{abbreviation_stop})?(?!\w)",
+            "MONTH_FULL": rf"\b{trie_regex(full)}(?!\w)",
             "DAY": r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d\w])",
             "YEAR": r"(?:19|20)\d\d",
             "S": space,
@@ -44,6 +48,28 @@ class Lexicon:
             "TO": rf"(?:{optional}[-–—]{optional}|{space}(?:to|until|till|through|thru){space})",
             "AND": rf"(?:,?{space}(?:and|&){space})",
         }
+
+
+def trie_regex(words) -> str:
+    """One regex matching any of ``words``, factored as a trie so that ``re`` tries one
+    branch per character instead of every word: ``["Mar", "March", "May"]`` -> ``Ma(?:r(?:ch)?|y)``.
+    """
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alternatives = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        if len(alternatives) == 1 and "" not in node:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")" + ("?" if "" in node else "")
+
+    return emit(trie)
 
 
 def _cased(words) -> list[str]:

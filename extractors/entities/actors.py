@@ -41,10 +41,10 @@ def _is_qualifier(country: Span, orgs: list[Span]) -> bool:
     return False
 
 
-def actor_spans(doc: Doc, start_char: int, end_char: int) -> list[Span]:
+def actor_spans(doc: Doc, start_char: int, end_char: int, qualifiers: bool = False) -> list[Span]:
     """COUNTRY and ORG spans inside [start_char, end_char) that name an actor:
-    organizations nested in a longer organization and countries that only
-    qualify an organization are left out."""
+    organizations nested in a longer organization are left out, and so are
+    countries that only qualify an organization unless ``qualifiers``."""
     inside = [s for s in doc.spans.get(spans.ENTITIES, [])
               if s.label_ in ("COUNTRY", "ORG") and start_char <= s.start_char and s.end_char <= end_char]
     orgs = [s for s in inside if s.label_ == "ORG"]
@@ -54,7 +54,7 @@ def actor_spans(doc: Doc, start_char: int, end_char: int) -> list[Span]:
             if any(o is not span and o.start_char <= span.start_char and span.end_char <= o.end_char
                    and (o.end_char - o.start_char) > (span.end_char - span.start_char) for o in orgs):
                 continue
-        elif _is_qualifier(span, orgs):
+        elif not qualifiers and _is_qualifier(span, orgs):
             continue
         kept.append(span)
     return sorted(kept, key=lambda s: (s.start_char, s.end_char))
@@ -96,7 +96,9 @@ def document_parties(doc: Doc) -> dict[str, list[str]]:
     ranges += [(m.start(), m.end()) for m in _SIGNATORIES.finditer(doc.text)]
     found: list[Span] = []
     for start, end in ranges:
-        found += actor_spans(doc, start, end)
+        # A statement "between the Ministry ... of Japan and the Ministry ... of
+        # Singapore" has the two countries as parties.
+        found += actor_spans(doc, start, end, qualifiers=True)
     names = [actor_name(s) for s in found]
     title = getattr(doc._.input, "title", None) if doc._.input is not None else None
     if title and title not in doc.text[:2000]:

@@ -47,6 +47,7 @@ def is_capitalized_name(word: str) -> bool:
     return bool(word) and word[0].isupper() and not is_stop_word(word)
 
 
+_OPENING_QUOTES = frozenset("“\"‘(")
 _WORD_CHARS = re.compile(r"[\w’'&.\-]+")
 
 
@@ -58,6 +59,8 @@ def previous_word(text: str, pos: int) -> tuple[str, int] | None:
         return None
     start = max(text.rfind(" ", 0, pos - 1), text.rfind("\n", 0, pos - 1), text.rfind("\t", 0, pos - 1)) + 1
     word = text[start:pos - 1]
+    if word[:1] in _OPENING_QUOTES:  # “Digital Overseas Promotion Platform”
+        word, start = word[1:], start + 1
     if not word or not _WORD_CHARS.fullmatch(word):
         return None
     return word, start

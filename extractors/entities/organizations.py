@@ -40,11 +40,15 @@ _SEP = re.compile(r"(?:,? and(?: the| The)?|,| of(?: the)?| for(?: the)?| on| re
 _POSSESSIVE = re.compile(r"([\w.\-]+)[’']s $")
 _ORDINAL = re.compile(r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$",
                       re.IGNORECASE)
+_NUMERIC_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)$")
+_FOLLOWER = re.compile(r" ([A-Z][\w’'\-]*)")
+_UNITS = frozenset({"Division", "Bureau", "Office", "Section", "Department", "Unit"})
 _NUMBER = re.compile(r"[\d.\-–]+$")
 # Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?![\w-])")
 _DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
 _DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
+_GENERIC_MODIFIERS = frozenset(read_lines("generic_modifiers.txt"))
 _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # Names led by a bilateral compound are dialogues, working groups or funds of
 # the two sides ("Japan-UK Digital Group"), not standing organizations.
@@ -64,6 +68,16 @@ def rules() -> OrgRules:
     return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")))
 
 
+def _is_acronym(word: str) -> bool:
+    """"CSA", "ITU-R", "GovTech" are acronyms; "France" is not."""
+    return sum(c.isupper() for c in word) >= 2
+
+
+def _defines_acronym(text: str, pos: int) -> bool:
+    match = _DEFINITION_AFTER.match(text, pos)
+    return bool(match) and _is_acronym(match.group(1))
+
+
 def initials_match(acronym: str, name: str) -> bool:
     """True when the acronym's letters are initials of the name's content words,
     in order, starting with the first: "MIC" ~ "Ministry of Internal Affairs and
@@ -72,7 +86,7 @@ def initials_match(acronym: str, name: str) -> bool:
     words = [w for w in re.split(r"[\s,\-]+", name) if w and w.lower() not in _FUNCTION_WORDS]
     if not letters or not words or letters[0].upper() != words[0][0].upper():
         return False
-    if letters[-1].upper() != words[-1][0].upper() and letters[-1].upper() not in words[-1].upper():
+    if letters[-1].upper() != words[-1][0].upper():
         return False  # "JET" is not "Japan External Trade Organisation"
     i = 0
     for word in words:
@@ -175,7 +189,8 @@ class OrganizationFinder:
                 return end, None, -1
             first = seq.group().split()[0]
             if is_stop_word(first) or first.rstrip(".") in self.rules.honorifics \
-                    or first.endswith(("’s", "'s")) or first in self.rules.heads \
+                    or (first.endswith(("’s", "'s")) and ("and" in joined or "," in joined)) \
+                    or first in self.rules.heads \
                     or ("the" in joined.lower() and self._has_head(seq.group())) \
                     or (first.isupper() and first in self.registry.by_acronym and "," in joined):
                 return end, None, -1
@@ -186,21 +201,36 @@ class OrganizationFinder:
         text = self.text
         found = []
         for match in self.hits:
-            if "org_head" not in match.categories:
+            head_start, head_end = match.start, match.end
+            if "org_head" in match.categories:
+                head = match.surface
+            elif "body" in match.categories and match.surface.split(" ")[0] in self.rules.heads:
+                # A body's name may open a longer name: "Ministry of Communications
+                # and Information" in "... Information Technology of Egypt".
+                head = match.surface.split(" ")[0]
+                head_end = head_start + len(head)
+            elif "event_head" in match.categories and _defines_acronym(text, match.end):
+                head = "Meeting"  # a meeting with its own acronym is a standing body (ADGMIN)
+            else:
                 continue
-            head = match.surface
-            takes_complement, scope = self.rules.heads[head]
-            start = self.left_edge(match.start)
-            end, of_country, of_start = self.right_edge(match.end, takes_complement)
-            has_left = start < match.start
-            has_complement = end > match.end and of_country is None or of_start > match.end
+            takes_complement, scope = self.rules.heads.get(head, (False, "any"))
+            start = self.left_edge(head_start)
+            end, of_country, of_start = self.right_edge(head_end, takes_complement)
+            has_left = start < head_start
+            has_complement = end > head_end and of_country is None or of_start > head_end
+            if "body" in match.categories and end <= match.end:
+                continue  # the registry rule has it
+            follower = _FOLLOWER.match(text, end)
+            if follower and follower.group(1) not in self.country_names and not is_stop_word(follower.group(1)):
+                continue  # "High Altitude Platform Station": the head is further on
             if not has_left and not has_complement:
                 continue
-            end = self._cut_at_registry_name(start, end)
+            if of_country is None:
+                end = self._cut_at_registry_name(start, end)
             name = text[start:end]
             first = name.split()[0]
             before = previous_word(text, start)
-            if before and _ORDINAL.match(before[0]):
+            if before and _NUMERIC_ORDINAL.match(before[0]):
                 continue  # "27th Japan-EU ...", "the 4th OECD Global Forum": an event
             if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
                 continue
@@ -215,9 +245,12 @@ class OrganizationFinder:
             trailing = self.country_at(end + 1) if text[end:end + 1] == " " else None
             if trailing and country is None and not _CAPSEQ.match(text, trailing.end + 1):
                 country = trailing.canonical
+            modifiers = text[start:head_start].split()
+            if modifiers and not has_complement and all(w in _GENERIC_MODIFIERS for w in modifiers):
+                continue  # "Public Sector", "Ministerial Council"
             found.append(Mention(start, end, "ORG", name, "org_head", country=country,
                                  title=f"{scope}|{of_start if of_country else -1}"))
-        return _longest_only(found)
+        return _join_units(_longest_only(found), text)
 
     def _cut_at_registry_name(self, start: int, end: int) -> int:
         """End a name where a well-known body's name ends when the words after it
@@ -244,6 +277,11 @@ class OrganizationFinder:
         for hit in self.hits:
             if "body" in hit.categories:
                 body = self.registry.by_surface[hit.surface]
+                if body.acronym and body.acronym in hit.surface and hit.surface != body.name:
+                    # "GovTech Singapore" is the Government Technology Agency.
+                    found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
+                                         acronym=body.acronym, country=body.country))
+                    continue
                 found.append(Mention(hit.start, hit.end, "ORG", hit.surface, "org_registry",
                                      country=body.country))
             elif "body_acronym" in hit.categories:
@@ -260,6 +298,21 @@ def _inside_any(mention: Mention, others: list[Mention]) -> bool:
     i = bisect_right([o.start for o in others], mention.start)
     return any(o.start <= mention.start and mention.end <= o.end and (o.start, o.end) != (mention.start, mention.end)
                for o in others[max(0, i - 3):i])
+
+
+def _join_units(mentions: list[Mention], text: str) -> list[Mention]:
+    """One named unit from a chain of units: "Global Strategy Division, Global
+    Strategy Bureau" (a contact line names the division within its bureau)."""
+    joined: list[Mention] = []
+    for m in mentions:
+        prev = joined[-1] if joined else None
+        if prev is not None and text[prev.end:m.start] == ", " and prev.canonical.split()[-1] in _UNITS \
+                and m.canonical.split()[-1] in _UNITS:
+            prev.end, prev.canonical = m.end, text[prev.start:m.end]
+            prev.country = prev.country or m.country
+            continue
+        joined.append(m)
+    return joined
 
 
 def _longest_only(mentions: list[Mention]) -> list[Mention]:
@@ -300,7 +353,10 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     registered = finder.registry_mentions()
     heads = [h for h in heads if not _inside_any(h, registered)]
     head_spans = {(h.start, h.end) for h in heads}
-    listed = heads + [m for m in registered if (m.start, m.end) not in head_spans]
+    head_ends = {h.start: h.end for h in heads}
+    # A body's name that opens a longer name is not a mention of its own.
+    listed = heads + [m for m in registered
+                      if (m.start, m.end) not in head_spans and head_ends.get(m.start, 0) <= m.end]
     by_end = {m.end: m for m in listed}
     by_start = {m.start: m for m in listed}
 
@@ -309,7 +365,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     definition_spots: set[int] = set()
     for end, mention in list(by_end.items()):
         match = _DEFINITION_AFTER.match(text, end)
-        if match and not finder.country_names.get(match.group(1)):
+        if match and _is_acronym(match.group(1)) and not finder.country_names.get(match.group(1)):
             defined.setdefault(match.group(1), mention)
             mention.acronym = mention.acronym or match.group(1)
             definition_spots.add(match.start(1))
@@ -380,8 +436,7 @@ def _registry_body(acronym: str, registry, named: Counter) -> Body | None:
     if not candidates:
         return None
     if len(candidates) == 1:
-        body = candidates[0]
-        return body if body.country is None or body.country in named else None
+        return candidates[0]
     ranked = sorted((b for b in candidates if b.country in named), key=lambda b: -named[b.country])
     return ranked[0] if ranked else None
 

@@ -111,7 +111,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         # "Prime Minister of Japan Her Excellency Takaichi Sanae": the honorific
         # ends the portfolio and starts the name.
         honorific = next((p for p in range(title_end, pos + 1) if p in honorific_ends), None)
-        if honorific is not None and "\n" not in text[title_end:honorific]:
+        if honorific is not None and not any(c in text[title_end:honorific] for c in ",;\n"):
             pos = honorific - 1 if honorific > title_end else title_end
             portfolio = portfolio if pos > title_end else None
             name_start = after_honorifics(honorific)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import yaml
 
-from pipelines.readers.structure import PATTERNS, Piece, clean_inline, dehyphenate, split_number
+from pipelines.readers.structure import PATTERNS, Piece, clean_inline, dehyphenate
 
 _FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")

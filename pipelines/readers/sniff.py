@@ -8,7 +8,6 @@ from __future__ import annotations
 import codecs
 import re
 
-from pipelines.readers.structure import clean_inline  # noqa: F401  (re-exported for readers)
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|h[1-6]|article|section)\b", re.I | re.S)
 _MD_HINTS = re.compile(r"^(?:#{1,6}\s|---\s*$|\s*[-*]\s|\s*\d+\.\s)|\*\*|\]\(", re.M)
