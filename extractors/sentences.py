@@ -30,7 +30,8 @@ _ITEM_NUMBER = re.compile(r"[#*\s]*(?:\d+(?:\.\d+)*|[A-Za-z]|[IVXLC]+)\.")
 def set_sentence_starts(doc: Doc) -> Doc:
     if not len(doc):
         return doc
-    text = doc.text
+    # doc.text rebuilds the string from every token; the input already holds it.
+    text = doc._.input.text if doc._.input is not None else doc.text
     token_starts = doc.to_array([IDX]).astype(numpy.int64).ravel()
     starts = [m.end() for m in _LINE_START.finditer(text)]
     stops = numpy.fromiter((m.start() for m in _STOP.finditer(text)), dtype=numpy.int64)

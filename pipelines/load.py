@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 
 from pipelines.schema import TABLES, Column
 
-__all__ = ["TABLE_NAMES", "Tables", "connect", "interval", "intervals", "pandas_dtype", "snapshot", "table",
+__all__ = ["TABLE_NAMES", "Tables", "connect", "duckdb", "interval", "intervals", "pandas_dtype", "snapshot", "table",
            "tables", "to_pandas"]
 
 TABLE_NAMES = tuple(TABLES)
@@ -195,6 +195,9 @@ def connect(processed_dir: Path | str | None = None, database: str = ":memory:")
             con.register(f"_{name}_empty", spec.schema.empty_table())
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM "_{name}_empty"')
     return con
+
+
+duckdb = connect  # the name the README uses
 
 
 _ISO = re.compile(r"^(?:FY(?P<fy>\d{4})|(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?)$")

@@ -61,6 +61,15 @@ def _default_name(span: Span) -> str | None:
 
 
 @lru_cache(maxsize=1)
+def _body_acronyms() -> frozenset[str]:
+    try:
+        from extractors.entities.gazetteer import bodies
+        return frozenset(bodies().by_acronym)
+    except Exception:
+        return frozenset()
+
+
+@lru_cache(maxsize=1)
 def _bloc_names() -> frozenset[str]:
     try:
         from extractors.entities.gazetteer import bodies
@@ -69,52 +78,56 @@ def _bloc_names() -> frozenset[str]:
         return frozenset()
 
 
-def _mentions(text: str, entities: list[Span]) -> list[Mention]:
-    """COUNTRY/ORG/PERSON mentions that can name an actor, in text order.
+class _NameOf:
+    """Canonical actor string of a span, through the entity layer's ``actor_name``."""
+
+    def __init__(self):
+        api = _entity_api()
+        self.actor_name = api.actor_name if api is not None and hasattr(api, "actor_name") else _default_name
+        self.blocs = _bloc_names()
+
+    def mention(self, span: Span) -> Mention | None:
+        label = span.label_
+        if label == "PERSON":
+            country = span._.country
+            return Mention(span.start_char, span.end_char, "PERSON", None, country) if country else None
+        value = self.actor_name(span)
+        if not value:
+            return None
+        if label == "COUNTRY":
+            return Mention(span.start_char, span.end_char, "COUNTRY", value, value)
+        country = span._.country
+        bloc = value in self.blocs if self.blocs else not country
+        return Mention(span.start_char, span.end_char, "BLOC" if bloc else "ORG", value, country)
+
+
+def _actor_spans(text: str, entities: list[Span]) -> list[Span]:
+    """COUNTRY/ORG/PERSON spans that can name an actor, in text order.
 
     An ORG nested in a longer ORG and a country that only qualifies an ORG
     ("Japan's Ministry of ...", "Ministry of ... of Japan") are dropped, in one
     sorted sweep (a pairwise test is quadratic on long white papers).
     """
-    api = _entity_api()
-    actor_name = api.actor_name if api is not None and hasattr(api, "actor_name") else _default_name
-    names: dict[tuple, str | None] = {}
-
-    def name(span: Span) -> str | None:
-        key = (span.label_, span._.canonical, span._.acronym, span.text)
-        if key not in names:
-            names[key] = actor_name(span)
-        return names[key]
-
-    blocs = _bloc_names()
     ents = sorted((s for s in entities if s.label_ in ("COUNTRY", "ORG", "PERSON")),
                   key=lambda s: (s.start_char, -s.end_char))
-    orgs = [s for s in ents if s.label_ == "ORG"]
-    org_starts = [s.start_char for s in orgs]
+    org_starts = [(s.start_char, s.end_char) for s in ents if s.label_ == "ORG"]
+    starts_only = [a for a, _ in org_starts]
     out, cover_end = [], -1
     for s in ents:
-        if s.label_ == "PERSON":
-            if s._.country:  # a person acts for their country ("Prime Minister Kishida ... expressed")
-                out.append(Mention(s.start_char, s.end_char, "PERSON", None, s._.country))
+        label = s.label_
+        if label == "PERSON":
+            out.append(s)
             continue
-        inside_org = s.end_char <= cover_end
-        if s.label_ == "ORG":
-            if inside_org:
-                continue
+        if s.end_char <= cover_end:
+            continue
+        if label == "ORG":
             cover_end = max(cover_end, s.end_char)
         else:
-            if inside_org:
+            k = bisect_left(starts_only, s.end_char)
+            if k < len(starts_only) and starts_only[k] - s.end_char <= 3 \
+                    and text[s.end_char:starts_only[k]].strip() in ("'s", "\u2019s"):
                 continue
-            k = bisect_left(org_starts, s.end_char)
-            if k < len(orgs) and orgs[k].start_char - s.end_char <= 3 \
-                    and text[s.end_char:orgs[k].start_char].strip() in ("'s", "\u2019s"):
-                continue
-        value = name(s)
-        if s.label_ == "COUNTRY":
-            out.append(Mention(s.start_char, s.end_char, "COUNTRY", value, value))
-        elif value:
-            bloc = value in blocs if blocs else not s._.country
-            out.append(Mention(s.start_char, s.end_char, "BLOC" if bloc else "ORG", value, s._.country))
+        out.append(s)
     return out
 
 
@@ -185,11 +198,14 @@ class ActorResolver:
                  party_ranges: list[tuple[int, int]]):
         self.text = text
         self.lexicon = lexicon
-        self.mentions = _mentions(text, entities)
-        self._starts = [m.start for m in self.mentions]
+        # Mentions are built lazily: only subjects and party ranges are ever read.
+        self._spans = _actor_spans(text, entities)
+        self._starts = [s.start_char for s in self._spans]
+        self._mentions: dict[int, Mention | None] = {}
+        self._name_of = _NameOf()
         self.countries, self.bodies = self._document_parties(title, party_ranges)
         self.parties = self._speakers()
-        self.home = self._home_countries()
+        self.home = self._home_countries(party_ranges)
 
     # ---------------------------------------------------------------- parties
 
@@ -202,14 +218,12 @@ class ActorResolver:
         if title and title not in self.text[:2000]:
             title_actors = _title_actors(title)
             blocs = _bloc_names()
-            countries = [a for a in title_actors if re.fullmatch(r"[A-Z]{3}", a) and a not in self._body_names
+            acronyms = _body_acronyms()
+            countries = [a for a in title_actors if re.fullmatch(r"[A-Z]{3}", a) and a not in acronyms
                          or a in blocs] + countries
             bodies_ = [a for a in title_actors if a not in countries] + bodies_
         return _dedupe(countries), page_acronyms(f"{title or ''}\n{self.text}", _dedupe(bodies_))
 
-    @property
-    def _body_names(self) -> set[str]:
-        return {m.value for m in self.mentions if m.label == "ORG"}
 
     def _speakers(self) -> list[str]:
         """Who "we" are: the states when the document is between two or more of
@@ -218,21 +232,20 @@ class ActorResolver:
         if len(self.countries) >= 2:
             return list(self.countries)
         if len(self.bodies) >= 2 and len(self.countries) <= 1:
-            counts = Counter(m.value for m in self.mentions if m.value in self.bodies)
+            counts = Counter({b: len(re.findall(rf"\b{re.escape(b)}\b", self.text)) for b in self.bodies})
             ranked = counts.most_common()
             if ranked and (len(ranked) == 1 or ranked[0][1] >= 2 * ranked[1][1]):
                 return [ranked[0][0]]
             return list(self.bodies)
         if self.bodies:
             return list(self.bodies)
-        if self.countries:
-            return list(self.countries)
-        counts = Counter(m.value for m in self.mentions if m.label == "ORG")
-        return [counts.most_common(1)[0][0]] if counts else []
+        return list(self.countries)
 
-    def _home_countries(self) -> list[str]:
+    def _home_countries(self, ranges: list[tuple[int, int]]) -> list[str]:
+        """Countries of the parties: themselves, or the countries of the bodies ("MIC" -> JPN)."""
         home = [p for p in self.parties if p in self.countries]
-        countries_of = {m.value: m.country for m in self.mentions if m.label in ("ORG", "BLOC") and m.country}
+        countries_of = {m.value: m.country for lo, hi in ranges for m in self.within(lo, hi)
+                        if m.label in ("ORG", "BLOC") and m.country}
         home += [countries_of[p] for p in self.parties if p in countries_of]
         return _dedupe(home)
 
@@ -246,9 +259,12 @@ class ActorResolver:
     def within(self, start: int, end: int) -> list[Mention]:
         i = bisect_left(self._starts, start)
         out = []
-        while i < len(self.mentions) and self.mentions[i].start < end:
-            if self.mentions[i].end <= end:
-                out.append(self.mentions[i])
+        while i < len(self._spans) and self._starts[i] < end:
+            if self._spans[i].end_char <= end:
+                if i not in self._mentions:
+                    self._mentions[i] = self._name_of.mention(self._spans[i])
+                if self._mentions[i] is not None:
+                    out.append(self._mentions[i])
             i += 1
         return out
 

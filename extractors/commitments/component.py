@@ -81,10 +81,10 @@ class CommitmentExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[spans.COMMITMENTS] = []
-        text = doc.text  # built from the tokens on every access: read it once
+        document = doc._.input
+        text = _document_text(doc)
         if not text.strip():
             return doc
-        document = doc._.input
         doc_type = getattr(document, "doc_type", None)
         units = document_units(text, getattr(document, "blocks", None) or [],
                                topic_headings=doc_type not in self.excluded_heading_doc_types)
@@ -114,6 +114,15 @@ class CommitmentExtractor:
             s.hits.sort(key=lambda h: h.anchor)
 
 
+def _document_text(doc: Doc) -> str:
+    """The clean text; ``doc.text`` joins every token in Python on each access,
+    so the reader's copy is used when the doc was made from it."""
+    text = getattr(doc._.input, "text", None)
+    if isinstance(text, str) and len(doc) and doc[-1].idx + len(doc[-1].text_with_ws) == len(text):
+        return text
+    return doc.text
+
+
 def _sentences(doc: Doc) -> list[_Sentence]:
     """Sentence bounds from the SENT_START array (iterating ``doc.sents`` makes a
     Span per sentence and a Token per word in Python)."""
@@ -128,8 +137,8 @@ def _sentences(doc: Doc) -> list[_Sentence]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     ends = starts[1:] + [len(doc)]
-    idx, length = array[:, 1], array[:, 2]
-    return [_Sentence(a, b, int(idx[a]), int(idx[b - 1] + length[b - 1])) for a, b in zip(starts, ends)]
+    idx, length = array[:, 1].tolist(), array[:, 2].tolist()
+    return [_Sentence(a, b, idx[a], idx[b - 1] + length[b - 1]) for a, b in zip(starts, ends)]
 
 
 class _Extraction:

@@ -34,7 +34,6 @@ from extractors.entities.lexicon import Hit, lexicon
 from extractors.entities.mention import NAME_WORD, Mention, is_stop_word, previous_word
 
 _CAPSEQ = re.compile(rf"{NAME_WORD}(?: {NAME_WORD})*")
-_LEFT_WORD = re.compile(r"([\w’'&.\-]+) $")
 _PREP = re.compile(r" (?:of|for|on)(?: the)? ")
 _SEP = re.compile(r"(?:,? and(?: the| The)?|,| of(?: the)?| for(?: the)?| on| relating to) ")
 _POSSESSIVE = re.compile(r"([\w.\-]+)[’']s $")

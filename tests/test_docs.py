@@ -1,0 +1,52 @@
+"""Docs and code agree: CLI commands in the README, the data dictionary generated from the schema."""
+import re
+from pathlib import Path
+
+import pytest
+
+from pipelines import load
+from pipelines.cli import build_parser
+from pipelines.datadict import example_row, render_data_dictionary
+from pipelines.schema import TABLES
+from pipelines.store import to_arrow
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+
+
+def cli_commands() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return sorted(sub.choices)
+
+
+@pytest.mark.parametrize("command", cli_commands())
+def test_every_cli_command_is_in_the_readme(command):
+    assert re.search(rf"`accords {command}\b", README.read_text(encoding="utf-8")), f"README lacks `accords {command}`"
+
+
+def test_readme_points_to_the_data_dictionary_and_the_notebook():
+    readme = README.read_text(encoding="utf-8")
+    for target in ("docs/data_dictionary.md", "notebooks/explore.ipynb"):
+        assert f"]({target})" in readme and (REPO / target).exists(), target
+
+
+def test_readme_uses_only_functions_the_load_api_has():
+    used = set(re.findall(r"\bload\.(\w+)\(", README.read_text(encoding="utf-8")))
+    assert used and all(callable(getattr(load, name, None)) for name in used), used
+
+
+def test_data_dictionary_is_generated_from_the_schema():
+    written = (REPO / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert written == render_data_dictionary(), "run `accords docs` to regenerate docs/data_dictionary.md"
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_every_column_is_documented_with_an_example_that_the_store_accepts(name):
+    row = example_row(name)
+    assert set(row) == set(TABLES[name].column_names)
+    assert to_arrow(TABLES[name], [row]).num_rows == 1  # types, nulls and allowed values hold
+    section = render_data_dictionary().split(f"## `{name}`", 1)[1].split("\n## ", 1)[0]
+    for column in TABLES[name].columns:
+        line = next(l for l in section.splitlines() if l.startswith(f"| `{column.name}` |"))
+        assert line.rstrip(" |").rsplit("|", 1)[1].strip(), f"{name}.{column.name} has no example"
