@@ -18,6 +18,8 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from extractors import spans  # noqa: F401  (registers doc._.input)
+
 _LINE_START = re.compile(r"\n\s*(?=\S)")
 # A stop, optional closing quotes/brackets, whitespace, then anything but a lower-case letter.
 _STOP = re.compile(r"[.!?。](?=[\"'”’)\]]*\s+[^\sa-z])")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipelines import settings as _settings  # noqa: F401  (sets Prefect env defaults first)
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from pipelines.run import (TRANSIENT_ERRNOS, RunSummary, commit_results, load_state, make_plan, process_raw_files,
                            reextract_documents, run_started_at)
@@ -90,5 +90,13 @@ def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = 
     summary.seconds = time.perf_counter() - started
     create_markdown_artifact(markdown=f"# accords run\n\n{summary.as_markdown()}", key="accords-run-summary",
                              description="Documents seen/new/changed/deleted/failed and rows per table")
+    if summary.committed:
+        from pipelines.report import change_rows, write_report
+
+        changes = change_rows(Path(processed_dir), [r.doc_id for r in results if r.tables], previous_paths)
+        create_table_artifact(table=changes, key="accords-changes",
+                              description="Agreements and commitments of the documents this run read")
+        report = write_report(Path(processed_dir), Path(processed_dir) / "report.html")
+        create_link_artifact(link=report.resolve().as_uri(), link_text="accords report", key="accords-report")
     logger.info(summary.as_markdown())
     return summary.__dict__
