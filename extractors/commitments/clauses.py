@@ -15,7 +15,6 @@ from extractors.commitments.lexicon import Lexicon, TriggerPattern
 _MAX_ADVERBS = 3
 _TASK_WINDOW = 8
 _GOVERNOR_WINDOW = 5
-_FINITE_WINDOW = 12
 _NOT_TASK_NEXT = frozenset({"force", "forces", "team", "teams", "group", "groups", "of", "is", "was", "list"})
 
 
@@ -168,27 +167,8 @@ def clause_start(doc: Doc, sent_start: int, anchor: int) -> int:
     return sent_start
 
 
-def clause_end(doc: Doc, trigger_end: int, sent_end: int, lex: Lexicon) -> int:
-    """Token after the clause: the sentence end, or a ";" or a ", and" that opens
-    a clause with its own finite verb ("..., and discussions ... have been conducted")."""
-    finite = lex.words("finite_markers")
-    depth = 0
-    for i in range(trigger_end, sent_end):
-        tok = doc[i]
-        if tok.text == "(":
-            depth += 1
-        elif tok.text == ")":
-            depth = max(0, depth - 1)
-        if depth:
-            continue
-        if tok.text == ";":
-            return i
-        if tok.text == "," and i + 2 < sent_end and doc[i + 1].lower_ in ("and", "but", "while", "whereas"):
-            if doc[i + 2].lower_ in finite:
-                continue  # ", and will also ...": the same subject goes on
-            for k in range(i + 2, min(sent_end, i + 2 + _FINITE_WINDOW)):
-                if doc[k].is_punct:
-                    break
-                if doc[k].lower_ in finite:
-                    return i
-    return sent_end
+def clause_end(text: str, from_char: int, sent_end: int, lex: Lexicon) -> int:
+    """Character offset where the clause ends: the sentence end, or a ";" or
+    a ", and" that opens a clause with its own finite verb."""
+    m = lex.clause_break_regex.search(text, from_char, sent_end)
+    return m.start() if m else sent_end

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -155,8 +155,8 @@ class _Extraction:
         document = doc._.input
         self.doc_id = getattr(document, "doc_id", "") or ""
         self.published = _parse_date(getattr(document, "published_date", None))
-        self.dates = sorted(doc.spans[spans.DATES], key=lambda s: s.start_char) if spans.DATES in doc.spans else []
-        self.topics = sorted((s for s in entities if s.label_ == "TOPIC"), key=lambda s: s.start_char)
+        self.dates = _SpanIndex(list(doc.spans[spans.DATES]) if spans.DATES in doc.spans else [])
+        self.topics = _SpanIndex([s for s in entities if s.label_ == "TOPIC"])
         self.parents = {u.parent for u in units if u.kind == "list_item" and u.parent is not None}
 
     def run(self) -> list[dict]:
@@ -270,15 +270,16 @@ class _Extraction:
         """(start_char, end_char, hit) per clause; the first trigger of a clause wins.
         ``floor`` is the block's start, after an item's number."""
         out = []
-        end_tok = sentence.start_tok
+        previous_end = sentence.start
         for hit in sentence.hits:
-            if hit.anchor < end_tok:
-                continue
-            start_tok = clause_start(self.doc, max(sentence.start_tok, end_tok), hit.anchor)
-            end_tok = clause_end(self.doc, hit.end, sentence.end_tok, self.lex)
-            start = max(floor, self.doc[start_tok].idx)
-            last = self.doc[end_tok - 1]
-            end = last.idx + len(last.text)
+            anchor_char = self.doc[hit.anchor].idx
+            if anchor_char < previous_end:
+                continue  # a second trigger inside the same clause
+            start_tok = clause_start(self.doc, sentence.start_tok, hit.anchor)
+            start = max(floor, previous_end, self.doc[start_tok].idx)
+            trigger_last = self.doc[hit.end - 1]
+            end = clause_end(self.text, trigger_last.idx + len(trigger_last.text), sentence.end, self.lex)
+            previous_end = end
             out.append((start, end, hit))
         return out
 
@@ -321,7 +322,7 @@ class _Extraction:
 
     def _topics(self, start: int, end: int) -> list[str]:
         out = []
-        for span in _overlapping(self.topics, start, end):
+        for span in self.topics.inside(start, end):
             value = span._.canonical or span.text
             if value not in out:
                 out.append(value)
@@ -331,7 +332,7 @@ class _Extraction:
         """The first date in the clause that bounds the action ("by FY2025",
         "until 2027", "to be signed in 2026") and is not already past."""
         words = self.lex.words("deadline_words")
-        for span in _overlapping(self.dates, start, end):
+        for span in self.dates.inside(start, end):
             before = self.text[max(start, span.start_char - 30):span.start_char].lower().split()[-4:]
             if not set(before) & words or "as" in before:  # "as of March 2024" is a status date
                 continue
@@ -343,8 +344,21 @@ class _Extraction:
         return None
 
 
-def _overlapping(sorted_spans: list[Span], start: int, end: int) -> list[Span]:
-    return [s for s in sorted_spans if s.start_char >= start and s.end_char <= end]
+class _SpanIndex:
+    """Spans sorted by start, for "which lie inside [start, end)" by bisection."""
+
+    def __init__(self, items: list[Span]):
+        self.items = sorted(items, key=lambda s: s.start_char)
+        self.starts = [s.start_char for s in self.items]
+
+    def inside(self, start: int, end: int) -> list[Span]:
+        i = bisect_left(self.starts, start)
+        out = []
+        while i < len(self.items) and self.starts[i] < end:
+            if self.items[i].end_char <= end:
+                out.append(self.items[i])
+            i += 1
+        return out
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -385,8 +399,7 @@ def _span(doc: Doc, record: dict) -> Span:
 def rows(doc: Doc) -> list[dict]:
     """Rows of the commitments table (without ``doc_id``), linked to the
     agreement each clause mentions once the agreements component has run."""
-    agreements = sorted(doc.spans[spans.AGREEMENTS], key=lambda s: s.start_char) \
-        if spans.AGREEMENTS in doc.spans else []
+    agreements = _SpanIndex(list(doc.spans[spans.AGREEMENTS]) if spans.AGREEMENTS in doc.spans else [])
     out = []
     for span in doc.spans[spans.COMMITMENTS] if spans.COMMITMENTS in doc.spans else []:
         record = dict(span._.record)
@@ -398,8 +411,8 @@ def rows(doc: Doc) -> list[dict]:
     return out
 
 
-def _agreement_in(agreements: list[Span], start: int, end: int) -> str | None:
-    for span in _overlapping(agreements, start, end):
+def _agreement_in(agreements: _SpanIndex, start: int, end: int) -> str | None:
+    for span in agreements.inside(start, end):
         record = span._.record or {}
         if record.get("agreement_id"):
             return record["agreement_id"]

@@ -51,6 +51,13 @@ class Lexicon:
         return _that_cue_regex(tuple(sorted(self.lists["that_cues"])))
 
     @property
+    def clause_break_regex(self) -> re.Pattern:
+        """Where a clause ends inside a sentence: ";" or ", and" opening a clause
+        with its own finite verb within twelve words ("..., and discussions ...
+        have been conducted"); not ", and will also ..." (same subject)."""
+        return _clause_break_regex(tuple(sorted(self.lists["finite_markers"])))
+
+    @property
     def party_regex(self) -> re.Pattern:
         return _party_regex(tuple(sorted(self.party_phrases, key=len, reverse=True)))
 
@@ -64,6 +71,14 @@ def _party_regex(phrases: tuple[str, ...]) -> re.Pattern:
 def _that_cue_regex(cues: tuple[str, ...]) -> re.Pattern:
     words = "|".join(re.escape(c) for c in cues)
     return re.compile(rf"\b(?:{words})\b(?:\W+\w+){{0,3}}?\W+that\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=None)
+def _clause_break_regex(finite: tuple[str, ...]) -> re.Pattern:
+    verbs = "|".join(re.escape(w) for w in finite)
+    return re.compile(
+        rf";|,\s+(?:and|but|while|whereas)\s+(?!(?:{verbs})\b)(?:[\w'’/-]+\s+){{0,11}}?(?:{verbs})\b",
+        re.IGNORECASE)
 
 
 def _read_csv(name: str) -> list[dict]:

@@ -29,13 +29,22 @@ def detect_format(data: bytes, suffix: str) -> str:
             text_head = head.decode(enc, errors="ignore").encode("utf-8", errors="ignore")
     if _HTML_START.match(text_head) or re.search(rb"<html[\s>]", head, re.I):
         return "html"
-    if b"\x00" in head and not any(head.startswith(b) for b, _ in _BOMS):
-        # NUL bytes in a text file are noise, in a binary they are everywhere.
-        if head.count(b"\x00") > len(head) // 10:
-            return "binary"
+    if not any(head.startswith(b) for b, _ in _BOMS) and _control_share(data[:65536]) > 0.05:
+        # Text in any encoding has almost no C0 control bytes besides tabs and
+        # line ends (NUL noise included); random or compressed bytes have ~11%.
+        return "binary"
     if suffix in (".md", ".markdown"):
         return "md"
     return "txt"
+
+
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def _control_share(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    return (len(sample) - len(sample.translate(None, _CONTROL_BYTES))) / len(sample)
 
 
 def decode(data: bytes, declared: str | None = None) -> str:
