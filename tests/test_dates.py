@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -231,21 +230,3 @@ def test_seed_scores_reach_the_targets(seeds):
     f1 = 2 * precision * recall / (precision + recall)
     assert f1 >= 0.95, (precision, recall)
     assert granularity_ok / matched >= 0.95
-
-
-def test_tagger_costs_far_less_than_tokenizing(nlp):
-    text = "\n\n".join(_read(p)[0] for p in sorted((SHARED / "seeds").glob("*")))
-    blank = spacy.blank("en")
-    tagger = nlp.get_pipe("accords_dates")
-    doc = blank(text)
-    doc._.input = DocumentInput("bench", text, published_date="2024")
-
-    def fastest(run) -> float:
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    assert fastest(lambda: tagger(doc)) < 0.5 * fastest(lambda: blank(text))
