@@ -24,6 +24,7 @@ _LINE_START = re.compile(r"\n\s*(?=\S)")
 # A stop, optional closing quotes/brackets, whitespace, then anything but a lower-case letter.
 _STOP = re.compile(r"[.!?。](?=[\"'”’)\]]*\s+[^\sa-z])")
 _STOP_TAIL = re.compile(r"[\"'”’)\]]*\s+")
+_CODE_WITH_STOP = re.compile(r"[0-9A-Za-z/\-]*[0-9][0-9A-Za-z/\-]*\.")
 # "9.6." or "IV." or "A." opening a line numbers an item; its stop ends no sentence.
 _ITEM_NUMBER = re.compile(r"[#*\s]*(?:\d+(?:\.\d+)*|[A-Za-z]|[IVXLC]+)\.")
 
@@ -40,6 +41,11 @@ def set_sentence_starts(doc: Doc) -> Doc:
     if stops.size:
         # Only a stop that spaCy split off as its own token ends a sentence.
         own_token = numpy.isin(stops, token_starts)
+        # spaCy keeps "6G." whole; a stop after a code with a digit still ends a sentence.
+        owner = numpy.searchsorted(token_starts, stops, side="right") - 1
+        for k in numpy.flatnonzero(~own_token).tolist():
+            word = text[token_starts[owner[k]]:stops[k] + 1]
+            own_token[k] = bool(_CODE_WITH_STOP.fullmatch(word))
         for position in stops[own_token].tolist():
             line_start = text.rfind("\n", 0, position) + 1
             if _ITEM_NUMBER.fullmatch(text, line_start, position + 1):

@@ -304,12 +304,11 @@ def _run_worker(raw: str, processed: str, workers: int) -> dict:
     """One full run in this (fresh) process, after warm-up; return its figures."""
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
     from pipelines.run import run_pipeline
-    from pipelines.settings import get_settings
 
     _warm_up()
     reset_peak_rss()
     with stopwatch() as t:
-        summary = run_pipeline(raw, processed, settings=get_settings(workers=workers))
+        summary = run_pipeline(raw, processed, settings=_settings(workers))
     return {"s": t["s"], "peak_mb": peak_rss_mb(), "children_peak_mb": children_peak_rss_mb(),
             "seen": summary.seen, "failed": summary.failed, "rows": summary.rows}
 
@@ -329,34 +328,35 @@ def _corpus_words(processed: Path) -> int:
     return total
 
 
-def bench_run(report: Report, work: Path, raw: Path, n_docs: int, with_workers: bool) -> None:
+def bench_run(report: Report, work: Path, raw: Path, n_docs: int, stages: tuple[str, ...], workers: int) -> None:
+    """Full run, no-op run and store commit; with "memory" a quarter-size run, with "workers" the other pool size."""
     from pipelines.run import run_pipeline
     from pipelines.schema import TABLES
     from pipelines.store import Store
 
-    quarter_n = max(1, n_docs // 4)
-    quarter_raw = work / f"raw-{quarter_n}"
-    write_corpus(quarter_raw, quarter_n)
     processed = work / "processed"
-    for folder in (processed, work / "processed-quarter", work / "processed-w2", work / "write"):
+    for folder in (processed, work / "processed-quarter", work / "processed-other", work / "write"):
         shutil.rmtree(folder, ignore_errors=True)
-
-    quarter = _in_fresh_process(_run_worker, str(quarter_raw), str(work / "processed-quarter"), 1)
-    full = _in_fresh_process(_run_worker, str(raw), str(processed), 1)
+    full = _in_fresh_process(_run_worker, str(raw), str(processed), workers)
     n_words = _corpus_words(processed)
-    report.add("run", f"full run, {full['seen']} docs, workers=1", full["seen"] / full["s"], "docs/s",
+    report.add("run", f"full run, {full['seen']} docs, workers={workers}", full["seen"] / full["s"], "docs/s",
                note=f"{full['s']:.1f} s, {full['failed']} failed")
-    report.add("run", "full run", n_words / full["s"], "words/s")
-    report.add("run", f"full run peak RSS ({n_docs} docs)", full["peak_mb"], "MB",
-               f"peak RSS at {quarter_n} docs", quarter["peak_mb"], "<= 1.25",
-               note="flat = ratio near 1 (fresh process each)")
+    report.add("run", "full run", n_words / full["s"], "words/s",
+               note=f"peak RSS {full['peak_mb']:.0f} MB + largest worker {full['children_peak_mb']:.0f} MB")
 
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-    before = table_digests(processed)
-    with stopwatch() as t:
-        summary = run_pipeline(raw, processed)
+    try:
+        before = table_digests(processed)
+        with stopwatch() as t:
+            summary = run_pipeline(raw, processed, settings=_settings(workers))
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
     unchanged = not summary.committed and table_digests(processed) == before
-    report.add("run", "no-op incremental run", t["s"], "s", "full run", full["s"], "< 0.01",
+    report.add("run", f"no-op incremental run ({summary.seen} docs)", t["s"], "s", "full run", full["s"], "< 0.01",
                note="tables untouched" if unchanged else "TABLES REWRITTEN")
 
     store = Store(processed)
@@ -366,15 +366,33 @@ def bench_run(report: Report, work: Path, raw: Path, n_docs: int, with_workers: 
     total_rows = sum(tb.num_rows for tb in tables.values())
     report.add("write", "store commit (all tables)", t["s"], "s", "full run", full["s"],
                note=f"{total_rows:,} rows, {_dir_mb(work / 'write'):.1f} MB on disk")
+    del tables
 
-    if not with_workers:
-        report.add("run", "workers=2", None, "s", note="no process pool: pipelines/workers.py not present")
-        return
-    two = _in_fresh_process(_run_worker, str(raw), str(work / "processed-w2"), 2)
-    same = table_digests(work / "processed-w2") == table_digests(processed)
-    report.add("run", "full run, workers=2", two["s"], "s", "workers=1", full["s"], "< 0.75",
-               note=("tables byte-identical" if same else "TABLES DIFFER") +
-               f"; peak RSS {two['peak_mb']:.0f} MB + largest worker {two['children_peak_mb']:.0f} MB")
+    if "memory" in stages:
+        quarter_n = max(1, n_docs // 4)
+        quarter_raw = work / f"raw-{quarter_n}"
+        write_corpus(quarter_raw, quarter_n)
+        quarter = _in_fresh_process(_run_worker, str(quarter_raw), str(work / "processed-quarter"), workers)
+        report.add("memory", f"full run peak RSS ({n_docs} docs), main process", full["peak_mb"], "MB",
+                   f"at {quarter_n} docs", quarter["peak_mb"], "<= 1.25", note="flat = ratio near 1")
+        if full["children_peak_mb"] and quarter["children_peak_mb"]:
+            report.add("memory", f"largest worker process peak RSS ({n_docs} docs)", full["children_peak_mb"], "MB",
+                       f"at {quarter_n} docs", quarter["children_peak_mb"], "<= 1.25")
+
+    if "workers" in stages:
+        other = 1 if workers >= 2 else 2
+        two = _in_fresh_process(_run_worker, str(raw), str(work / "processed-other"), other)
+        same = table_digests(work / "processed-other") == table_digests(processed)
+        report.add("workers", f"full run, workers={other}", two["s"], "s", f"workers={workers}", full["s"],
+                   "< 0.75" if other > workers else "> 1.33",
+                   note=("tables byte-identical" if same else "TABLES DIFFER") +
+                   f"; peak RSS {two['peak_mb']:.0f} MB + largest worker {two['children_peak_mb']:.0f} MB")
+
+
+def _settings(workers: int):
+    from pipelines.settings import get_settings
+
+    return get_settings(workers=workers)
 
 
 def _dir_mb(folder: Path) -> float:
@@ -383,15 +401,18 @@ def _dir_mb(folder: Path) -> float:
 
 # -- entry point -----------------------------------------------------------------------
 
-def run_bench(docs: int, pdf_pages: int, work: Path, stages: tuple[str, ...] = ("read", "extract", "pdf", "run"),
-              budget_s: float = STAGE_BUDGET_S) -> Report:
-    import importlib.util
+ALL_STAGES = ("read", "extract", "pdf", "run", "memory", "workers")
 
+
+def run_bench(docs: int, pdf_pages: int, work: Path, stages: tuple[str, ...] = ALL_STAGES,
+              budget_s: float = STAGE_BUDGET_S, workers: int | None = None) -> Report:
+    workers = _settings(0).workers if workers is None else workers
     work = Path(work)
     work.mkdir(parents=True, exist_ok=True)
     report = Report(info={
-        "docs": docs, "pdf_pages": pdf_pages, "cpus": os.cpu_count(), "python": platform.python_version(),
-        "machine": platform.machine(), "budget_s_per_rate_stage": budget_s,
+        "docs": docs, "pdf_pages": pdf_pages, "workers": workers, "cpus": os.cpu_count(),
+        "python": platform.python_version(), "machine": platform.machine(),
+        "budget_s_per_rate_stage": budget_s, "load_avg_1m": round(os.getloadavg()[0], 2),
     })
     with stopwatch() as t:
         paths = write_corpus(work / f"raw-{docs}", docs)
@@ -408,16 +429,16 @@ def run_bench(docs: int, pdf_pages: int, work: Path, stages: tuple[str, ...] = (
     if "pdf" in stages and pdf_pages > 0:
         pdf = write_pdf(work / f"whitepaper-{pdf_pages}p.pdf", pdf_pages)
         bench_pdf(report, pdf, pdf_pages)
-    if "run" in stages:
-        with_workers = importlib.util.find_spec("pipelines.workers") is not None
-        bench_run(report, work, work / f"raw-{docs}", docs, with_workers)
+    if {"run", "memory", "workers"} & set(stages):
+        bench_run(report, work, work / f"raw-{docs}", docs, stages, workers)
+    report.info["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     return report
 
 
 def main(args) -> int:
-    stages = tuple(getattr(args, "stages", None) or ("read", "extract", "pdf", "run"))
+    stages = tuple(getattr(args, "stages", None) or ALL_STAGES)
     budget = getattr(args, "budget", None) or STAGE_BUDGET_S
-    report = run_bench(args.docs, args.pdf_pages, Path(args.work), stages, budget)
+    report = run_bench(args.docs, args.pdf_pages, Path(args.work), stages, budget, getattr(args, "workers", None))
     if getattr(args, "json", False):
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -123,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pdf-pages", type=int, default=60, help="pages of rendered PDF to read")
     bench.add_argument("--work", type=Path, default=Path("build/bench"))
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--stages", nargs="+", choices=("read", "extract", "pdf", "run"), default=None,
-                       help="stages to time (default: all)")
+    bench.add_argument("--stages", nargs="+", choices=("read", "extract", "pdf", "run", "memory", "workers"),
+                       default=None, help="stages to time (default: all)")
+    bench.add_argument("--workers", type=int, default=None,
+                       help="worker processes for the full run (default: settings.workers)")
     bench.add_argument("--budget", type=float, default=None, help="seconds per rate stage (default 25)")
     bench.set_defaults(func=_bench)
 

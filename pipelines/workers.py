@@ -127,7 +127,7 @@ def _worker_loop(conn, func, settings: Settings) -> None:
             conn.send(("error", key, f"worker error: {type(exc).__name__}: {exc}"))
 
 
-def _zygote_main(ctrl_fd: int, target: str) -> None:
+def _zygote_main(ctrl_fd: int, target: str, versions: str = "") -> None:
     """``python -m pipelines.workers``: import and warm up once, then fork a worker per request.
 
     Forking a warmed-up, single-threaded process costs milliseconds, where a fresh
@@ -141,6 +141,14 @@ def _zygote_main(ctrl_fd: int, target: str) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ctrl = socket.socket(fileno=ctrl_fd)
+    if versions:
+        # Rows carry the parent's code fingerprint, so the parent's "already done?" check
+        # agrees with what the workers wrote even if files change under a running run.
+        from pipelines import fingerprint
+
+        reader, extractor = versions.split("+", 1)
+        fingerprint.reader_version = lambda: reader
+        fingerprint.extractor_version = lambda: extractor
     try:
         func = _load(target)
         try:  # warm up; a broken extractor is reported per document, not here
@@ -202,11 +210,14 @@ class _Zygote:
         import subprocess
         import sys
 
+        from pipelines import fingerprint
+
         self._pickle = pickle
+        versions = f"{fingerprint.reader_version()}+{fingerprint.extractor_version()}"
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.workers", str(theirs.fileno()), target],
+            [sys.executable, "-m", "pipelines.workers", str(theirs.fileno()), target, versions],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True,
         )
         theirs.close()
@@ -400,4 +411,4 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
 if __name__ == "__main__":
     import sys
 
-    _zygote_main(int(sys.argv[1]), sys.argv[2])
+    _zygote_main(int(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")

@@ -21,6 +21,11 @@ def test_lines_and_stops_start_sentences_but_abbreviations_and_item_numbers_do_n
     ]
 
 
+def test_a_stop_glued_to_a_technology_code_ends_the_sentence():
+    assert sentences("Japan explained its efforts for 6G. Considering the above, both sides agreed.") == [
+        "Japan explained its efforts for 6G.", "Considering the above, both sides agreed."]
+
+
 def test_a_lower_case_word_after_a_stop_continues_the_sentence():
     assert sentences("Costs fell by 3 p.c. in total. and more.") == ["Costs fell by 3 p.c. in total. and more."]
 

@@ -101,6 +101,14 @@ class DocIndex:
                 sentence_start = m.end()
         line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end
+        # A page break can split a sentence: the line ends without a stop and
+        # the next block goes on in lowercase ("... ICT\n\nand postal services").
+        while line_end < len(text) and not re.search(r"[.!?:;”\"]\s*$", text[max(0, line_end - 3):line_end]):
+            nxt = re.match(r"\s*([a-z])", text[line_end:line_end + 8])
+            if not nxt:
+                break
+            following = text.find("\n", line_end + nxt.end())
+            line_end = len(text) if following < 0 else following
         sentence_end = line_end
         for m in _SENTENCE_END.finditer(text, end, min(line_end, end + 1500)):
             if not _ABBREVIATION.search(text, max(0, m.start() - 4), m.start() + 1):
@@ -171,10 +179,19 @@ class DocIndex:
                     found.setdefault(grouping, None)
                 elif with_bodies and e.country:
                     found.setdefault(e.country, None)
+                elif with_bodies:
+                    # "Ministry of ... of Kenya": a body the entity layer gives no country
+                    for c in ents:
+                        if c.label == "COUNTRY" and e.start <= c.start and c.end <= e.end and c.canonical:
+                            found.setdefault(c.canonical, None)
         for m in self.lex.grouping_regex.finditer(self.text, start, end):
             if not any(a <= m.start() < b for a, b in excluded):
                 found.setdefault(self.lex.groupings[m.group()], None)
-        return list(found)
+        expanded: dict[str, None] = {}
+        for party in found:
+            for member in self.lex.members.get(party) or (party,):
+                expanded.setdefault(member, None)
+        return list(expanded)
 
     def bodies_in(self, start: int, end: int, excluded: list[tuple[int, int]] = ()) -> list[str]:
         """Organizations (not groupings) named in the range, longest form only."""
@@ -246,6 +263,7 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
             break
     if status is None:
         after = text[mention.end:min(seg_end, mention.end + 200)]
+        after = re.sub(r"^[\s”\"]*(,?)[\s”\"]*", r"\1 ", after)  # 'Declaration,” including ...'
         after = _AFTER_NOISE.sub("", after, count=1)
         after = _AFTER_ASIDE.sub("", after, count=1)
         after = re.sub(r"^\s*,?\s*", "", after)
@@ -267,6 +285,14 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
                 if best is None or m.end() > best[0]:
                     best = (m.end(), cue.status)
         status = best[1] if best else None
+    if status is None:
+        # An item that opens with the action: "11.1. Establishing bilateral frameworks ... such as the X Framework"
+        opening = re.match(r"\W*(?:[\d.()]+\s+)?([A-Z][a-z]+ing)\b", text[seg_start:mention.start])
+        if opening:
+            for cue in lex.cues:
+                if cue.position == "before" and cue.applies_to(mention.type) and cue.regex.fullmatch(opening.group(1).lower()):
+                    status = cue.status
+                    break
     return adjust_status(status, mention.type)
 
 

@@ -56,6 +56,7 @@ class Lexicon:
     cues: tuple[Cue, ...]
     groupings: dict[str, str]  # any name or short name -> short name
     grouping_regex: re.Pattern
+    members: dict[str, tuple[str, ...]]  # informal groupings stand for their members (Quad)
     left_stopwords: frozenset[str]
     stopwords: frozenset[str]
     continuations: frozenset[str]
@@ -119,10 +120,13 @@ def lexicon() -> Lexicon:
             if name.strip():
                 groupings[name.strip()] = short
     names = sorted(groupings, key=len, reverse=True)
-    grouping_regex = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    # "ASEAN-Japan", "Japan-EU": a grouping inside a hyphenated pair still counts.
+    grouping_regex = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    members = {row["short_name"]: tuple(m for m in (row.get("members") or "").split("|") if m)
+               for row in _rows("party_groupings.csv")}
     sections = _sections("name_stopwords.txt")
     return Lexicon(
-        heads=heads, head_regex=head_regex, triggers=triggers, trigger_regex=trigger_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex,
+        heads=heads, head_regex=head_regex, triggers=triggers, trigger_regex=trigger_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex, members=members,
         left_stopwords=frozenset(sections.get("left", ())), stopwords=frozenset(sections.get("stop", ())),
         continuations=frozenset(_lines("continuations.txt")),
         before_of=frozenset(sections.get("before_of", ())),

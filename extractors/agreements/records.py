@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc
 
@@ -32,6 +32,7 @@ _KEY_STOPWORDS = frozenset(
     "that be signed issued adopted concluded below above herein".split()
 )
 _KEY_PREFIX = 6
+_TRAILING_ASIDE = re.compile(r"[”\"]?\s*\([^()]{1,40}\)")
 _COUNTRY_LIST = re.compile(r"\bwith\s+(?:\w+\s+)?countries\s*:\s*")
 _BETWEEN = re.compile(r"\bbetween\s+((?:the\s+)?[A-Z][^,;.]{2,100}?\s+and\s+(?:the\s+)?[A-Z][^,;.]{2,80}?)(?=\s*(?:,|;|\.|$|\s+(?:including|to|in|on|for|with)\b))")
 
@@ -47,6 +48,7 @@ class Record:
     key_words: frozenset[str] = frozenset()
     org_owned: bool = False  # a named non-party body owns it ("Council of Europe Convention")
     has_between: bool = False
+    defaulted: bool = False  # parties are the document's own, for want of any named
     is_document: bool = False
 
     @property
@@ -98,6 +100,8 @@ class DocumentResolver:
         self._doc_parties: tuple[list[str], list[str]] | None = None
         self.document_record: Record | None = None
         self.records: list[Record] = []
+        # Records that share one plural mention each get the mention extended to their party.
+        self._own_mention: dict[int, Mention] = {}
 
     # ------------------------------------------------------------------ document
 
@@ -160,7 +164,8 @@ class DocumentResolver:
                        key=lambda i: (mentions + aliases)[i].start)
         allm = mentions + aliases
         self._retype_listed_agreements(mentions)
-        self._mention_spans = [(m.start, m.end) for m in allm]
+        # A trailing "(Japan-EU EPA)" belongs to its name, not to the sentence around it.
+        self._mention_spans = [(m.start, self._end_with_aside(m.end)) for m in allm]
         self.sentences = {i: self.index.sentence(m.start, m.end) for i, m in enumerate(allm)}
         self.segments = self._segments(allm)
         document_instrument = self._document_instrument()
@@ -178,7 +183,7 @@ class DocumentResolver:
             records = self._records_for(i, m, allm, record_of, title_end)
             for record in records:
                 record.mentions.append(i)
-                resolved.append((i, record))
+                resolved.append((i, record, self._own_mention.get(id(record), m)))
             if records:
                 record_of[i] = records[0]
         return self._finish(allm, resolved)
@@ -197,8 +202,8 @@ class DocumentResolver:
             if m.type != "partnership" or m.bare:
                 continue
             neighbours = [n for n in mentions[max(0, i - 3):i + 3] if n is not m and n.type == "agreement"
-                          and re.fullmatch(r"[\s,]*(?:and\s+)?(?:the\s+)?[\s,]*",
-                                           self.text[min(n.end, m.end):max(n.start, m.start)] or " ")]
+                          and re.fullmatch(r"[\s,]*(?:and\s+)?(?:the\s+)?[\s,]*", re.sub(
+                                              r"\([^()]*\)", "", self.text[min(n.end, m.end):max(n.start, m.start)]) or " ")]
             if neighbours:
                 m.type = "agreement"
 
@@ -222,6 +227,9 @@ class DocumentResolver:
             members.sort(key=lambda i: allm[i].start)
             for k, i in enumerate(members):
                 start = sentence[0] if k == 0 else max(sentence[0], allm[members[k - 1]].end)
+                aside = _TRAILING_ASIDE.match(self.text, start)
+                if k and aside and aside.end() <= allm[i].start:
+                    start = aside.end()  # "(Japan-EU EPA)" belongs to the previous name
                 end = sentence[1] if k == len(members) - 1 else allm[members[k + 1]].start
                 segments[i] = (min(start, allm[i].start), max(end, allm[i].end))
         return segments
@@ -287,7 +295,8 @@ class DocumentResolver:
             for existing in self.records:
                 if existing.type == record.type and self._same_instrument(existing, record):
                     self._add_name(existing, m, i)
-                    existing.parties.update(record.parties)
+                    if not record.defaulted:
+                        existing.parties.update(record.parties)
                     existing.signatories.update(record.signatories)
                     existing.topics.update(record.topics)
                     return existing
@@ -297,11 +306,10 @@ class DocumentResolver:
     def _same_instrument(self, a: Record, b: Record) -> bool:
         if a.is_document or b.is_document:
             return False
-        small, large = sorted((a.key_words, b.key_words), key=len)
-        if not (small == large or (len(small) >= 2 and small <= large)):
+        if a.key_words != b.key_words:
             return False
         pa, pb = set(a.parties), set(b.parties)
-        return not pa or not pb or pa <= pb or pb <= pa
+        return not pa or not pb or pa == pb or (a.defaulted and pa <= pb) or (b.defaulted and pb <= pa)
 
     def _split_plural(self, i: int, m: Mention) -> list[Record]:
         """"memorandums of cooperation on X with four countries: A, B, C and D"
@@ -310,19 +318,23 @@ class DocumentResolver:
         listed = _COUNTRY_LIST.search(self.text, m.start, seg[1])
         if not listed:
             return []
-        countries = [e.canonical for e in self.index.entities_in(listed.end(), seg[1], ("COUNTRY",)) if e.canonical]
+        countries = {}
+        for e in self.index.entities_in(listed.end(), seg[1], ("COUNTRY",)):
+            if e.canonical:
+                countries.setdefault(e.canonical, e.end)
         name = self.text[m.start:listed.start()].rstrip(" ,") or m.name
         name = re.sub(r"\s+with\s*$", "", " ".join(name.split()))
         records = []
-        for country in dict.fromkeys(countries):
+        for country, country_end in countries.items():
             record = Record(type=m.type)
             record.names.append((name, i))
-            record.parties.update(dict.fromkeys(self.doc_parties))
+            record.parties.update(dict.fromkeys(p for p in self.doc_parties if p not in countries))
             record.parties[country] = None
             record.signatories.update(dict.fromkeys(self.doc_bodies))
             record.key_words = key_words(name, set())
             self.records.append(record)
             records.append(record)
+            self._own_mention[id(record)] = replace(m, end=max(m.end, country_end))
         return records
 
     def _new_record(self, i: int, m: Mention, register: bool = True, bodies_from_context: bool = False) -> Record:
@@ -336,8 +348,13 @@ class DocumentResolver:
         name_bodies = self.index.bodies_in(m.start, m.end)
         record.org_owned = bool(name_bodies) and not name_parties and not record.has_between
         parties = name_parties
-        if not parties and not record.has_between and not (record.org_owned and self.doc_type != "joint_statement"):
-            parties = self.index.parties_in(seg[0], seg[1], others, with_bodies=False)
+        in_statement = self.doc_type == "joint_statement"
+        # In a joint statement third instruments named in passing keep the
+        # parties their name gives; elsewhere the sentence says who holds them.
+        name_only = record.has_between or (record.org_owned and not in_statement) or (
+            in_statement and m.type in ("partnership", "framework"))
+        if not parties and not name_only:
+            parties = self.index.parties_in(seg[0], seg[1], others)
             if not parties:
                 parties = self.index.parties_in(sentence[0], sentence[1], others, with_bodies=False)
             if not parties and self.doc_type != "joint_statement" and m.type in _BILATERAL_TYPES:
@@ -348,10 +365,13 @@ class DocumentResolver:
                     if heading:
                         parties = self.index.parties_in(heading[0], heading[1], with_bodies=False)
         if parties and m.type in _BILATERAL_TYPES and not set(parties) & set(self.doc_parties) \
-                and len(parties) == 1 and not record.org_owned:
+                and len(parties) == 1 and not record.org_owned \
+                and (re.fullmatch(r"[A-Z]{3}", parties[0]) or m.type in ("memorandum", "letter_of_intent")):
             parties = list(self.doc_parties) + parties  # "With the Philippines, a memorandum ... was signed"
-        if not parties and not record.org_owned and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES:
+        if not parties and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES and (
+                in_statement or not record.org_owned):
             parties = list(self.doc_parties)
+            record.defaulted = True
         record.parties.update(dict.fromkeys(parties))
         signatories = name_bodies + self.index.grouping_bodies_in(m.start, m.end)
         if (not signatories or bodies_from_context) and m.type in ("memorandum", "letter_of_intent"):
@@ -368,6 +388,10 @@ class DocumentResolver:
             self.records.append(record)
         return record
 
+    def _end_with_aside(self, end: int) -> int:
+        aside = _TRAILING_ASIDE.match(self.text, end)
+        return aside.end() if aside else end
+
     def _other_mention_spans(self, i: int) -> list[tuple[int, int]]:
         return [span for k, span in enumerate(self._mention_spans) if k != i]
 
@@ -380,8 +404,7 @@ class DocumentResolver:
         out: list[Resolved] = []
         spans_of = [(m.start, m.end) for m in allm]
         first_of_record: dict[int, int] = {}
-        for i, record in resolved:
-            m = allm[i]
+        for i, record, m in resolved:
             seg = self.segments[i]
             excluded = [s for k, s in enumerate(spans_of) if k != i]
             status = stated_status(self.text, m, seg[0], seg[1], self.lex)
@@ -389,8 +412,10 @@ class DocumentResolver:
             if record.is_document and id(record) not in first_of_record:
                 status = status or self._document_status(record)
                 date = date or self.published
-            if status is None and date and m.type in ("joint_statement", "declaration") and not m.bare:
-                status = "adopted"  # "Following a joint statement in July 2022"
+            first = id(record) not in first_of_record
+            if status is None and m.type in ("joint_statement", "declaration") and not (m.bare and m.definite and not first) \
+                    and (date or (first and m.head.descriptive and m.name[:1].islower())):
+                status = "adopted"  # "Following a joint statement in July 2022"; a meeting's "ministerial declaration"
             first_of_record.setdefault(id(record), i)
             out.append(Resolved(m, record, status, date))
         for r in out:
