@@ -240,7 +240,7 @@ class DocIndex:
                 return value
             distance = start - mention.end if start >= mention.end else mention.start - end
             # Dates after the mention usually belong to it ("signed in May 2023").
-            distance += 0 if start >= mention.end else 15
+            distance += 0 if start >= mention.end else 40
             if best is None or distance < best[0]:
                 best = (distance, value)
         return best[1] if best else None
