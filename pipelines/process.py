@@ -110,7 +110,7 @@ def read_file(path: Path, rel_path: str, data: bytes, settings: Settings,
               ingested_at: datetime) -> tuple[dict, list[dict], list[Block]]:
     doc_id = doc_id_for(data)
     try:
-        read = read_document(path, settings)
+        read = read_document(path, settings, data=data)
         error = None
     except ReadError as exc:
         read, error = None, str(exc)

@@ -58,9 +58,19 @@ def small_store(tmp_path_factory):
     root = tmp_path_factory.mktemp("scale")
     raw = root / "raw"
     write_corpus(raw, 8)
-    summary = run_pipeline(raw, root / "processed", settings=get_settings(workers=0))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        summary = run_pipeline(raw, root / "processed", settings=get_settings(workers=0))
     assert summary.committed and summary.seen == 8
     return raw, root / "processed"
+
+
+def test_two_worker_processes_give_the_tables_of_a_single_process_run(small_store, tmp_path, monkeypatch):
+    raw, single = small_store
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    summary = run_pipeline(raw, tmp_path / "pool", settings=get_settings(workers=2))
+    assert summary.committed and summary.failed == 0
+    assert table_bytes(tmp_path / "pool") == table_bytes(single)
 
 
 def test_results_cross_process_boundaries(small_store):

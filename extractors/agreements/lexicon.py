@@ -12,6 +12,8 @@
 - ``party_groupings.csv``: groupings that are parties by their short name (EU, G7).
 - ``name_stopwords.txt``: words that never start a name / that end a complement.
 - ``continuations.txt``: words that may follow a head noun within one name.
+- ``non_instrument_nouns.txt``: words that, right after a head noun, make the
+  name something else ("Framework Dialogue", "Framework Act").
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ class Lexicon:
     stopwords: frozenset[str]
     continuations: frozenset[str]
     before_of: frozenset[str]
+    non_instrument_nouns: frozenset[str] = frozenset()
 
     def head_of(self, match: re.Match) -> Head:
         return self.heads[int(match.lastgroup[1:])]
@@ -130,4 +133,5 @@ def lexicon() -> Lexicon:
         left_stopwords=frozenset(sections.get("left", ())), stopwords=frozenset(sections.get("stop", ())),
         continuations=frozenset(_lines("continuations.txt")),
         before_of=frozenset(sections.get("before_of", ())),
+        non_instrument_nouns=frozenset(_lines("non_instrument_nouns.txt")),
     )

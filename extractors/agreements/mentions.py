@@ -41,6 +41,8 @@ _PARTICIPLE = re.compile(
 )
 _FIELD_OF = re.compile(r"\s+in the fields? of\b", re.I)
 _MAX_NAME = 320
+_WORD_START = re.compile(r"\s+(?=[A-Z])")
+_COORDINATED_HEAD = re.compile(r"\s+(?:and|&)(?=\s+[A-Z])(?:\s+[A-Z][\w-]*){1,3}")
 _PLURAL_HEADS = frozenset(
     "memoranda memorandums letters records statements declarations agreements treaties conventions accords "
     "protocols frameworks arrangements partnerships communiques communiqués mocs mous lois".split()
@@ -375,6 +377,8 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
         end = he
         # Words that continue a name after its head: "Partnership Programme".
         cont = re.match(r"\s+([A-Z][a-z]+)\b", text[end:end + 30])
+        if cont and cont.group(1) in lex.non_instrument_nouns and _is_capitalized(word):
+            return None  # "Framework Dialogue", "Framework Act": not an instrument
         if cont and cont.group(1) in lex.continuations:
             end += cont.end()
         acronym = _ACRONYM.match(text, end + 1) if text[end:end + 1] == " " else None
@@ -390,6 +394,19 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
             nxt = lex.head_regex.match(text, end + 1) if text[end:end + 1] == " " else None
             if nxt and _is_capitalized(nxt.group()) and lex.head_of(nxt).capitalized:
                 return None
+            # "Partnership and Cooperation Agreement": one name over a coordination.
+            # Only when the first head opens the name and no pair ("Japan-Singapore") follows.
+            previous = re.search(r"(\S+)\s+$", text[max(line_start, hs - 40):hs])
+            opens = not previous or not _is_capitalized(previous.group(1))
+            joined = _COORDINATED_HEAD.match(text, end) if _is_capitalized(word) and opens else None
+            if joined and "-" in text[end:joined.end()]:
+                joined = None
+            if joined:
+                for w in _WORD_START.finditer(text, end, joined.end()):
+                    later = lex.head_regex.match(text, w.end())
+                    if later and _is_capitalized(later.group()) and lex.head_of(later).capitalized \
+                            and not lex.head_of(later).needs_modifier:
+                        return None
         complement_end = _complement_end(text, end, head, lex, line_end)
         if complement_end > end:
             tail = text[end:complement_end]
@@ -401,6 +418,11 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
         colon_alias = _ALIAS_AFTER_COLON.match(text, end)
         if colon_alias:
             aliases.append(colon_alias.group(1))
+        if word.isupper() and len(word) > 3 and end > he:
+            # An all-capitals title ends where ordinary casing resumes.
+            mixed = re.search(r"\s(?=[A-Za-z]*[a-z])[A-Za-z]", text[he:end])
+            if mixed:
+                end = he + len(text[he:he + mixed.start()].rstrip(" ,;:"))
         if end - start > _MAX_NAME:
             end = he
         name = text[start:end]

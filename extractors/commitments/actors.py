@@ -156,6 +156,9 @@ def _dedupe(values) -> list[str]:
     return out
 
 
+# "... announced that it", "... confirmed it": the pronoun opens a reported clause.
+_THAT_BEFORE_PRONOUN = re.compile(r"(?:\bthat|\b\w+ed)\s*$", re.IGNORECASE)
+
 _COORDINATION = re.compile(r"\s*(?:,\s*)?(?:and|&|-|–|,)?\s*(?:the\s+)?", re.IGNORECASE)
 
 
@@ -294,6 +297,9 @@ class ActorResolver:
                 continue
             kind = self.lexicon.party_phrases[word.lower()]
             if kind == "previous":
+                named = self._reported_subject(start, start + m.start())
+                if named:
+                    return named
                 return list(previous) if previous else list(self.parties)
             if kind == "pair":
                 return self._pair(start + m.start())
@@ -306,6 +312,14 @@ class ActorResolver:
             if found:
                 return found
         return None
+
+    def _reported_subject(self, start: int, pronoun: int) -> list[str] | None:
+        """The actor a pronoun refers back to within its own sentence: "Canada
+        announced that it will contribute" -> Canada, not the previous actor."""
+        before = self.text[start:pronoun]
+        if not _THAT_BEFORE_PRONOUN.search(before):
+            return None
+        return actors_of(self.within(start, pronoun), self.text) or None
 
     def _pair(self, at: int) -> list[str]:
         """ "both countries", "the dialogue": the document's parties when it has

@@ -44,9 +44,21 @@ def check_modal(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Le
     if prev in lex.words("noun_will_before") or prev in lex.words("relative_words"):
         return None
     i = _skip_adverbs(doc, end, lex.words("adverbs"))
+    if i < len(doc) and doc[i].text == ":":
+        return Hit(start, i, pattern.trigger)  # a lead-in: "the Leaders will:" (a) launch ...
     if i >= len(doc) or not doc[i].is_alpha or not doc[i].is_lower:
         return None
+    if _follows(doc, i, lex.non_action_after_modal):
+        return None  # "shall enter into force", "will be held in Ottawa": a provision or a schedule
     return Hit(start, i + 1, lex.modal_verbs.get(doc[i].lower_, pattern.trigger))
+
+
+def _follows(doc: Doc, i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
+    """Whether one of the word sequences starts at token ``i``."""
+    for phrase in phrases:
+        if i + len(phrase) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(phrase)):
+            return True
+    return False
 
 
 def check_verb_to(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Lexicon) -> Hit | None:
@@ -55,10 +67,14 @@ def check_verb_to(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: 
     importance of", not "scheduled to be held", not "..., which aim to"."""
     if start and (doc[start - 1].lower_ in lex.words("relative_words") or _inside_name(doc, start)):
         return None
+    if start and end - start == 1 and doc[start - 1].lower_ in lex.words("determiners"):
+        return None  # a noun: "united in our resolve to", "the plan to"
     i = _skip_adverbs(doc, end, lex.words("adverbs"))
     if i >= len(doc):
         return None
     word = doc[i].lower_
+    if word == "to" and i + 1 < len(doc) and doc[i + 1].text == ":":
+        return Hit(start, i + 1, pattern.trigger)  # a lead-in: "The Participants decided to:"
     if word == "to" and i + 1 < len(doc):
         j = _skip_adverbs(doc, i + 1, lex.words("adverbs"))
         if j < len(doc) and doc[j].is_alpha and (pattern.to_noun or doc[j].lower_ not in lex.words("not_verbs_after_to")):
@@ -110,6 +126,9 @@ def check_task(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Lex
         if doc[k].is_punct and doc[k].text != "-":
             return None
         if doc[k].lower_ == "to":
+            if pattern.needs_object and (k == end or k + 1 >= len(doc)
+                                         or doc[k + 1].lower_ in lex.words("not_verbs_after_to")):
+                return None  # "efforts directed to the region"
             return Hit(start, end, pattern.trigger)
     return None
 

@@ -30,7 +30,7 @@ from extractors import spans
 from extractors.commitments.actors import ActorResolver
 from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
 from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
-from extractors.commitments.structure import Unit, document_units
+from extractors.commitments.structure import Unit, document_units, is_bullet
 from pipelines.schema import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
@@ -171,9 +171,9 @@ class _Extraction:
             unit_sentences = self._sentences_in(unit)
             if index in self.parents:
                 self.lead_ins[index] = self._lead_in(unit, unit_sentences)
-            item = unit.number if unit.kind == "list_item" else topic_item
+            item = self._item_number(unit) if unit.kind == "list_item" else topic_item
             if unit.kind == "list_item":
-                self._item(unit, unit_sentences, section)
+                self._item(unit, unit_sentences, item, section)
             for sentence in unit_sentences:
                 if not sentence.consumed and sentence.hits:
                     self._sentence(sentence, item, section, unit.start)
@@ -205,7 +205,17 @@ class _Extraction:
         actor = self._actor(start, hit.anchor, last)
         return _LeadIn(hit.trigger, actor, self.text[start:end].strip())
 
-    def _item(self, unit: Unit, sentences: list[_Sentence], section: str | None) -> None:
+    def _item_number(self, unit: Unit) -> str | None:
+        """An item's number; a bare bullet ("-", "•") takes its numbered
+        lead-in's ("7. ... in the following areas:" - ... -> "7")."""
+        if not is_bullet(unit.number):
+            return unit.number
+        parent = self.units[unit.parent] if unit.parent is not None else None
+        if parent is not None and parent.kind == "list_item" and not is_bullet(parent.number):
+            return parent.number
+        return None
+
+    def _item(self, unit: Unit, sentences: list[_Sentence], item: str | None, section: str | None) -> None:
         """One commitment for an item under a committing lead-in, or for a
         gerund item ("Deepening collaboration on AI ..."); later sentences of
         the item that open with their own subject ("We will also continue ...")
@@ -232,7 +242,7 @@ class _Extraction:
         else:
             trigger, lead_text = own or "other", None
             actor = self._parent_actor(unit.parent) or list(self.actors.parties)
-        self._add(unit.start, end, actor, trigger, unit.number, lead_text, section)
+        self._add(unit.start, end, actor, trigger, item, lead_text, section)
 
     def _unit_text(self, index: int) -> str:
         unit = self.units[index]
@@ -273,15 +283,33 @@ class _Extraction:
         previous_end = sentence.start
         for hit in sentence.hits:
             anchor_char = self.doc[hit.anchor].idx
-            if anchor_char < previous_end:
-                continue  # a second trigger inside the same clause
             start_tok = clause_start(self.doc, sentence.start_tok, hit.anchor)
+            if anchor_char < previous_end:
+                cut = self._new_subject(out[-1][2] if out else None, start_tok, hit.anchor)
+                if cut is None:
+                    continue  # a second trigger inside the same clause
+                out[-1] = (out[-1][0], cut, out[-1][2])
+                previous_end = cut
             start = max(floor, previous_end, self.doc[start_tok].idx)
             trigger_last = self.doc[hit.end - 1]
             end = clause_end(self.text, trigger_last.idx + len(trigger_last.text), sentence.end, self.lex)
             previous_end = end
             out.append((start, end, hit))
         return out
+
+    def _new_subject(self, previous: Hit | None, start_tok: int, anchor: int) -> int | None:
+        """Where the previous clause ends when a second trigger opens a clause
+        of its own after ", and" with a short subject ("..., and they resolved
+        to expand ...", "..., and Canada pledged to ..."): the comma's offset."""
+        doc = self.doc
+        if previous is None or start_tok <= previous.end or start_tok < 2 or not 1 <= anchor - start_tok <= 4:
+            return None
+        if doc[start_tok - 1].lower_ not in ("and", "but") or doc[start_tok - 2].text != ",":
+            return None
+        first = doc[start_tok]
+        if not (first.is_title or self.lex.party_regex.match(self.text, first.idx)):
+            return None
+        return doc[start_tok - 2].idx
 
     def _sentence(self, sentence: _Sentence, item: str | None, section: str | None, floor: int) -> None:
         for start, end, hit in self._clauses(sentence, floor):

@@ -30,6 +30,7 @@ class TriggerPattern:
     passive_upon: bool = False  # "has been agreed upon"
     to_noun: bool = False  # "committed to free trade": to + noun phrase still commits
     reaffirm_trigger: str | None = None  # "reaffirm our commitment to" -> reaffirm_commitment
+    needs_object: bool = False  # "directed their officials to": who is tasked must be named
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class Lexicon:
 
     def words(self, name: str) -> frozenset[str]:
         return self.lists[name]
+
+    @property
+    def non_action_after_modal(self) -> frozenset[tuple[str, ...]]:
+        """Word sequences after "will"/"shall" that describe a provision or a
+        schedule, not an action ("enter into force", "be held")."""
+        return _phrases(self.lists["non_action_after_modal"])
 
     @property
     def that_cue_regex(self) -> re.Pattern:
@@ -60,6 +67,11 @@ class Lexicon:
     @property
     def party_regex(self) -> re.Pattern:
         return _party_regex(tuple(sorted(self.party_phrases, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=None)
+def _phrases(words: frozenset[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(w.split()) for w in words)
 
 
 @lru_cache(maxsize=None)

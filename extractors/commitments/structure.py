@@ -40,6 +40,10 @@ class Unit:
     topic_number: bool = False
 
 
+def is_bullet(number: str | None) -> bool:
+    return number is not None and re.fullmatch(_BULLET, number.strip()) is not None
+
+
 def normalize_number(number: str | None, text_after: str = "") -> str | None:
     """``"9.6."`` -> ``"9.6"``; a bullet followed by a number takes the number."""
     if not number:
@@ -65,7 +69,22 @@ def units_from_blocks(text: str, blocks: list[Block], topic_headings: bool) -> l
             start += m.end() if m else 0
         topic = topic_headings and b.kind == "heading" and number is not None and not re.fullmatch(_BULLET, number)
         units.append(Unit(b.kind, start, b.end_char, number, b.parent, topic))
+    _nearer_lead_ins(text, units)
     return units
+
+
+def _nearer_lead_ins(text: str, units: list[Unit]) -> None:
+    """Give an item the lead-in the numbering shows when the reader gave it a
+    farther parent: "3. Cooperation may include:" followed by "(a) ..." items
+    at the same indentation level gets the reader's section heading or the
+    document's opening as parent."""
+    derived = [Unit(u.kind, u.start, u.end, u.number) for u in units]
+    _set_lead_ins(text, derived)
+    for unit, own in zip(units, derived):
+        if unit.kind != "list_item" or own.parent is None:
+            continue
+        if unit.parent is None or unit.parent < own.parent:
+            unit.parent = own.parent
 
 
 def units_from_lines(text: str) -> list[Unit]:

@@ -39,16 +39,21 @@ class ReadDocument:
     provenance: dict = field(default_factory=dict)
 
 
-def read_document(path: Path, settings=None) -> ReadDocument:
-    """Read one file; raise ``ReadError`` saying why when it cannot be read."""
+def read_document(path: Path, settings=None, data: bytes | None = None) -> ReadDocument:
+    """Read one file; raise ``ReadError`` saying why when it cannot be read.
+
+    ``data``: the file's bytes when the caller already read (and hashed) them;
+    the reader then never opens the path, so the text matches the hash.
+    """
     from pipelines.settings import get_settings
 
     settings = settings or get_settings()
     path = Path(path)
-    size = path.stat().st_size
+    size = len(data) if data is not None else path.stat().st_size
     if size > settings.max_file_mb * 1024 * 1024:
         raise ReadError(f"file too large: {size / 1e6:.0f} MB, the limit is max_file_mb={settings.max_file_mb}")
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
         raise ReadError("empty file: no content")
     fmt = detect_format(data, path.suffix.lower())
@@ -56,7 +61,7 @@ def read_document(path: Path, settings=None) -> ReadDocument:
     if fmt == "pdf":
         from pipelines.readers.pdf import read_pdf
 
-        pieces, meta, n_pages = read_pdf(path, settings)
+        pieces, meta, n_pages = read_pdf(data, settings)
         explicit_headings = True  # headings come from type size and weight, not from line shape
     elif fmt == "html":
         from pipelines.readers.html import read_html

@@ -15,6 +15,8 @@ stays bounded).  From the words:
 """
 from __future__ import annotations
 
+import io
+
 import re
 import statistics
 import time
@@ -54,9 +56,10 @@ class _PageInfo:
     lines: list[Line] = field(default_factory=list)
 
 
-def read_pdf(path: Path, settings) -> tuple[list[Piece], dict, int]:
-    meta, n_pages = _check_with_pdfium(path, settings)
-    pages = _read_pages(path, settings, n_pages)
+def read_pdf(data: bytes, settings) -> tuple[list[Piece], dict, int]:
+    """Read a PDF from the bytes the caller hashed, so a file changing on disk cannot mix versions."""
+    meta, n_pages = _check_with_pdfium(data, settings)
+    pages = _read_pages(data, settings, n_pages)
     _mark_furniture(pages)
     body_size = _body_size(pages)
     for page in pages:
@@ -67,12 +70,12 @@ def read_pdf(path: Path, settings) -> tuple[list[Piece], dict, int]:
 
 # ---------------------------------------------------------------- pdfium checks
 
-def _check_with_pdfium(path: Path, settings) -> tuple[dict, int]:
+def _check_with_pdfium(data: bytes, settings) -> tuple[dict, int]:
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     try:
-        doc = pdfium.PdfDocument(str(path))
+        doc = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         message = str(exc)
         if "password" in message.lower():
@@ -124,7 +127,7 @@ def _check_with_pdfium(path: Path, settings) -> tuple[dict, int]:
 
 # ------------------------------------------------------------- page reading
 
-def _read_pages(path: Path, settings, n_pages: int) -> list[_PageInfo]:
+def _read_pages(data: bytes, settings, n_pages: int) -> list[_PageInfo]:
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
@@ -132,7 +135,7 @@ def _read_pages(path: Path, settings, n_pages: int) -> list[_PageInfo]:
     started = time.monotonic()
     pages: list[_PageInfo] = []
     try:
-        with pdfplumber.open(str(path)) as pdf:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
                 if number > settings.pdf_max_pages:
                     break
