@@ -22,7 +22,6 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pipelines.readers.dates import normalize_date
 from pipelines.readers.errors import ReadError
