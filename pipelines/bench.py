@@ -35,7 +35,7 @@ from pathlib import Path
 from pipelines.corpus import write_corpus, write_pdf
 
 SOURCE_DATE_EPOCH = "1704067200"  # pins ingested_at, so runs can be compared byte for byte
-STAGE_BUDGET_S = 25.0  # per rate stage: enough documents for a stable rate, bounded time
+STAGE_BUDGET_S = 15.0  # per rate stage: enough documents for a stable rate, bounded time
 
 
 @dataclass

@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                        default=None, help="stages to time (default: all)")
     bench.add_argument("--workers", type=int, default=None,
                        help="worker processes for the full run (default: settings.workers)")
-    bench.add_argument("--budget", type=float, default=None, help="seconds per rate stage (default 25)")
+    bench.add_argument("--budget", type=float, default=None, help="seconds per rate stage (default 15)")
     bench.set_defaults(func=_bench)
 
     report = sub.add_parser("report", help="write a static HTML extraction report")

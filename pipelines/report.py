@@ -51,13 +51,25 @@ def mention_anchor(doc_id: str, start: int, end: int) -> str:
 
 
 # -- spans ------------------------------------------------------------------------------------
-def document_spans(doc_id: str, tables: load.Tables) -> list[dict]:
+SPAN_TABLES = ("blocks", "commitments", "agreement_mentions", "entities", "dates")
+
+
+def rows_by_document(tables: load.Tables) -> dict[str, dict[str, list[dict]]]:
+    """{table: {doc_id: rows}} for the tables drawn as spans, grouped once for the whole page."""
+    grouped: dict[str, dict[str, list[dict]]] = {}
+    for name in SPAN_TABLES:
+        grouped[name] = defaultdict(list)
+        for row in tables[name].to_dict("records"):
+            grouped[name][row["doc_id"]].append(row)
+    return grouped
+
+
+def document_spans(doc_id: str, by_doc: dict[str, dict[str, list[dict]]]) -> list[dict]:
     """Every highlight of one document: dicts with start, end, layer, key, tag, title, anchor."""
     spans: list[dict] = []
 
     def rows(name):
-        frame = tables[name]
-        return frame[frame["doc_id"] == doc_id].to_dict("records") if len(frame) else []
+        return by_doc[name].get(doc_id, [])
 
     for b in rows("blocks"):
         if b["kind"] == "heading":
@@ -135,7 +147,7 @@ def _agreements_table(tables: load.Tables, docs: dict[str, dict]) -> str:
     for m in tables.agreement_mentions.to_dict("records"):
         mentions[m["agreement_id"]].append(m)
     rows = []
-    for a in agreements.to_dict("records"):
+    for a in sorted(agreements.to_dict("records"), key=lambda a: (str(a["name"]).casefold(), a["agreement_id"])):
         found = sorted(mentions.get(a["agreement_id"], []), key=lambda m: (m["doc_id"] != a["first_seen_doc_id"],
                                                                             m["doc_id"], m["start_char"]))
         links = " ".join(
@@ -173,7 +185,7 @@ def _commitments_table(tables: load.Tables, docs: dict[str, dict], order: dict[s
             '<th>deadline</th><th>topics</th><th>document</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
 
 
-def _document_section(doc: dict, tables: load.Tables) -> str:
+def _document_section(doc: dict, by_doc: dict[str, dict[str, list[dict]]]) -> str:
     doc_id = doc["doc_id"]
     meta = " · ".join(_esc(v) for v in (doc["path"], doc["doc_type"], doc["published_date"], doc["format"])
                       if _present(v))
@@ -181,7 +193,7 @@ def _document_section(doc: dict, tables: load.Tables) -> str:
         body = f'<p class="error">Not extracted: {_esc(doc["error"])}</p>'
         counts = ""
     else:
-        spans = document_spans(doc_id, tables)
+        spans = document_spans(doc_id, by_doc)
         text_html, skipped = highlight(doc["text"] or "", spans)
         per_layer = defaultdict(int)
         for s in spans:
@@ -203,6 +215,7 @@ def render_report(tables: load.Tables, version: str | None = None) -> str:
     documents = documents.sort_values(["_order", "path"])
     docs = {d["doc_id"]: d for d in documents.to_dict("records")}
     order = {doc_id: i for i, doc_id in enumerate(docs)}
+    by_doc = rows_by_document(tables)
     toc = "".join(f'<li><a href="#doc-{_esc(d)}">{_esc(_doc_label(doc))}</a>'
                   f'{" (failed)" if doc["status"] != "ok" else ""}</li>' for d, doc in docs.items())
     summary = (f"{len(docs)} documents · {len(tables.agreements)} agreements · "
@@ -220,7 +233,7 @@ def render_report(tables: load.Tables, version: str | None = None) -> str:
             f'<section id="agreements"><h2>Agreements</h2>{_agreements_table(tables, docs)}</section>'
             f'<section id="commitments"><h2>Commitments</h2>{_commitments_table(tables, docs, order)}</section>'
             f'<section id="documents"><h2>Source text</h2>'
-            + "".join(_document_section(doc, tables) for doc in docs.values()) + "</section>")
+            + "".join(_document_section(doc, by_doc) for doc in docs.values()) + "</section>")
     return TEMPLATE.read_text(encoding="utf-8").replace("{{title}}", "accords report").replace("{{body}}", body)
 
 

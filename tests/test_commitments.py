@@ -69,6 +69,10 @@ def texts(found):
     ("Both governments pledged to mobilise climate finance.", "pledge"),
     ("Italy has expressed its commitment to continuing the Hiroshima AI Process.", "commit"),
     ("Under the Quad framework, cooperation on cybersecurity has been agreed upon.", "agree"),
+    ("The Participants shall exchange information on their respective policies.", "will"),
+    ("The Participants will endeavour to share information on investment opportunities.", "aim"),
+    ("The Participants intend to cooperate in the recycling of critical minerals.", "intend"),
+    ("The Leaders directed their officials to convene the next meeting.", "task"),
 ])
 def test_finds_commitment_with_normalized_trigger(nlp, text, trigger):
     found = extract(nlp, text)
@@ -90,6 +94,14 @@ def test_finds_commitment_with_normalized_trigger(nlp, text, trigger):
     "The Radiocommunication Conferences, which aim to revise the Radio Regulations, meet every four years.",
     "The Work Plan to advance Hiroshima AI Process was formulated.",
     "Both sides showed a strong interest in strengthening future cooperation.",
+    "This Memorandum shall enter into force on the date of its signature.",
+    "This Arrangement will remain in effect for five years.",
+    "The next Summit will be held in Ottawa in 2026.",
+    "We are united in our resolve to shape a trustworthy digital future.",
+    "We call on all countries to refrain from imposing data localisation requirements.",
+    "We welcome the adoption of the Recommendation on digital identity.",
+    "We recall our commitment made at the Hiroshima Summit and we note the progress of the Process.",
+    "Efforts directed to the region have increased.",
 ])
 def test_ignores_facts_opinions_and_descriptions(nlp, text):
     assert extract(nlp, text) == []
@@ -120,6 +132,14 @@ def test_clause_stops_before_a_new_clause_with_its_own_verb(nlp):
     found = extract(nlp, "Cooperation on cybersecurity has been agreed upon, and discussions aimed at "
                          "strengthening cooperation have been conducted.")
     assert texts(found) == ["Cooperation on cybersecurity has been agreed upon"]
+
+
+def test_a_second_subject_after_comma_and_opens_a_second_commitment(nlp):
+    found = extract(nlp, "The Leaders committed to deepening cooperation in space, and they resolved to "
+                         "expand defence cooperation.")
+    assert [(r["trigger"], r["text"]) for r in found] == [
+        ("commit", "The Leaders committed to deepening cooperation in space"),
+        ("resolve", "they resolved to expand defence cooperation.")]
 
 
 def test_two_actions_in_two_sentences_are_two_rows(nlp):
@@ -163,6 +183,35 @@ def test_lead_in_is_not_a_row_and_discussed_items_are_not_commitments(nlp):
     assert not any(t.startswith(("Strengthening supply", "Promoting digital")) for t in found)
 
 
+def test_lead_in_ending_in_will_and_bullets_take_the_lead_in_number(nlp):
+    text = ("5. To advance the green transition, the two sides will:\n\n"
+            "- establish a Clean Technology Partnership;\n\n"
+            "- cooperate on hydrogen supply chains.\n\n"
+            "6. We welcome the progress so far.")
+    found = extract(nlp, text)
+    assert [(r["item"], r["trigger"], r["text"]) for r in found] == [
+        ("5", "will", "establish a Clean Technology Partnership;"),
+        ("5", "will", "cooperate on hydrogen supply chains.")]
+    assert found[0]["lead_in"] == "To advance the green transition, the two sides will:"
+
+
+def test_items_get_the_nearer_lead_in_when_the_reader_gave_a_farther_parent(nlp):
+    from extractors.document import Block
+
+    text = ("Opening of the memorandum between the two ministries:\n\n"
+            "1. The Participants will cooperate in:\n\n(a) exchanges of experts;\n\n(b) joint studies.")
+    offsets = [(0, text.index(":") + 1, None, None)]
+    for number, body in (("1.", "The Participants"), ("(a)", "exchanges"), ("(b)", "joint studies")):
+        start = text.index(body)
+        offsets.append((start, text.find("\n", start) if "\n" in text[start:] else len(text), number, 0))
+    blocks = [Block("paragraph" if n is None else "list_item", a, b, number=n, parent=p) for a, b, n, p in offsets]
+    doc = nlp.make_doc(text)
+    doc._.input = DocumentInput(doc_id="t", text=text, blocks=blocks)
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    assert [(r["item"], r["text"]) for r in rows(doc)] == [("(a)", "exchanges of experts;"), ("(b)", "joint studies.")]
+
+
 def test_items_follow_blocks_from_the_reader(nlp):
     from extractors.document import Block
 
@@ -198,6 +247,12 @@ def test_we_resolves_to_the_parties_named_in_the_title(nlp):
     text = "Joint Statement between Japan and Singapore\n\nWe will deepen cooperation on quantum science."
     found = extract(nlp, text, entities=[JPN, SGP])
     assert found[0]["actor"] == ["JPN", "SGP"]
+
+
+def test_a_reported_pronoun_refers_to_the_subject_of_its_sentence(nlp):
+    text = "Japan and the U.K. will advance efforts on telecoms. Japan announced that it will fund a testbed."
+    found = extract(nlp, text, entities=[JPN, GBR, ("Japan announced", "COUNTRY", {"canonical": "JPN"})])
+    assert [r["actor"] for r in found] == [["JPN", "GBR"], ["JPN"]]
 
 
 def test_they_continues_the_previous_actor(nlp):

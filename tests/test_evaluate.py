@@ -265,7 +265,7 @@ def test_meta_and_missing_document():
 def write_tables(processed: Path, tables: dict[str, list[dict]]) -> None:
     """Parquet files through the real table schemas, required columns filled."""
     filler = {pa.string(): "x", pa.int32(): 0, pa.bool_(): False,
-              pa.list_(pa.string()): [], pa.timestamp("s", tz="UTC"): datetime.now(timezone.utc)}
+              pa.list_(pa.string()): [], pa.timestamp("ms", tz="UTC"): datetime.now(timezone.utc)}
     processed.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         table = TABLES[name]

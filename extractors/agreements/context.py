@@ -25,6 +25,9 @@ _AFTER_ASIDE = re.compile(r"^\s*,\s*(?:which|including|that|as|in|on)\b[^.;]{0,1
 _SENTENCE_END = re.compile(r"[.!?][”\"’)]?\s+(?=[A-Z“\"(])")
 # "U.S. Department", "Mr. Kaneko", "No. 34": a stop that ends no sentence.
 _ABBREVIATION = re.compile(r"(?:\b[A-Z]\.[A-Z]\.|\b(?:Mr|Ms|Mrs|Dr|No|Nos|St|H\.E|Jr|vs|etc|e\.g|i\.e)\.)$")
+_NEGOTIATIONS_BEFORE = re.compile(r"(?i)\bnegotiations?\s+(?:on|for|of|toward|towards)\s+(?:an?\s+|the\s+)?\Z")
+# "signed in May 2023 and the Letter of Intent ...": a date before a coordinated mention is the other one's.
+_COORDINATED_GAP = re.compile(r"\s*,?\s*(?:and|while|but)\s+(?:the|a|an)\s*\Z")
 _SIGNATORIES_LINE = re.compile(r"(?im)^\W*(?:signator(?:y|ies)\b|signed (?:at|in|on|by)\b)")
 
 
@@ -169,8 +172,10 @@ class DocIndex:
                 owner = re.match(r"\s*['’]s\s", self.text[e.end:e.end + 4])
                 if (inside_org or owner) and not with_bodies:
                     continue
-                if inside_org or owner:
+                if inside_org:
                     continue  # the body's own country is counted below
+                if owner and any(o.start <= e.end + 4 and (o.country or self.grouping_of(o)) for o in orgs if o.start > e.end):
+                    continue  # "Japan's Ministry of ...": counted through the body
                 if e.canonical:
                     found.setdefault(e.canonical, None)
             else:
@@ -238,6 +243,8 @@ class DocIndex:
                 continue
             if mention.start <= start and end <= mention.end:
                 return value
+            if end <= mention.start and _COORDINATED_GAP.match(self.text, end, mention.start):
+                continue
             distance = start - mention.end if start >= mention.end else mention.start - end
             # Dates after the mention usually belong to it ("signed in May 2023").
             distance += 0 if start >= mention.end else 40
@@ -249,8 +256,11 @@ class DocIndex:
         return bool(_SIGNATORIES_LINE.search(self.text))
 
     def signatories_lines(self) -> list[tuple[int, int]]:
-        return [(m.start(), self.text.find("\n", m.start()) % (len(self.text) + 1) or len(self.text))
-                for m in _SIGNATORIES_LINE.finditer(self.text)]
+        found = []
+        for m in _SIGNATORIES_LINE.finditer(self.text):
+            end = self.text.find("\n", m.end())
+            found.append((m.start(), len(self.text) if end < 0 else end))
+        return found
 
 
 def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:
@@ -271,6 +281,10 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
             if cue.position == "after" and cue.applies_to(mention.type) and cue.regex.search(after):
                 status = cue.status
                 break
+        if status is not None and _NEGOTIATIONS_BEFORE.search(text, max(seg_start, mention.start - 40), mention.start):
+            # "Negotiations on the X were launched / concluded": the verb tells
+            # where the negotiations stand, not the instrument.
+            status = "to_be_signed" if status == "signed" else "under_negotiation"
     if status is None:
         window_start = max(seg_start, mention.start - 80)
         before = text[window_start:mention.start]

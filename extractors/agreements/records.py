@@ -11,6 +11,7 @@ the same in every document that names the instrument the same way.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -64,6 +65,15 @@ class Resolved:
     record: Record
     status: str | None
     date: str | None
+
+
+def _only_a_name(line: str, mention: Mention) -> bool:
+    """The line is the instrument's name and nothing more ("X enters into force"
+    is news about X, not X itself)."""
+    rest = line[mention.end:].strip(" .,;:-–—\"”")
+    if mention.start <= 12 and line[mention.start:mention.end].isupper() and (not rest or rest[0].isupper()):
+        return True  # an all-capitals title run into the text that follows it
+    return not re.search(r"\b[a-z]{2,}\b", rest) and len(rest) < 60
 
 
 def normalize_words(text: str) -> list[str]:
@@ -150,8 +160,18 @@ class DocumentResolver:
         opening = next((m for m in found if m.start <= 12 and not m.plural), None)
         if self.doc_type == "joint_statement":
             return (opening.type if opening else "joint_statement"), title or "joint statement"
-        if opening is not None and self.doc_type in (None, "other") and opening.type != "partnership":
+        if self.doc_type not in (None, "other"):
+            return None
+        if opening is not None and opening.type != "partnership" and _only_a_name(title, opening):
             return opening.type, title
+        # The text itself opens with the instrument's full name (an MOU's own
+        # text), whatever the reader took for a title.
+        first_line = self.text[:max(0, self.text.find("\n")) or len(self.text)]
+        found = find_mentions(first_line, self.lex)
+        opening = next((m for m in found if m.start <= 12 and not m.plural and not m.bare), None)
+        if opening is not None and opening.type not in ("partnership", "joint_statement") \
+                and _only_a_name(first_line, opening):
+            return opening.type, opening.name
         return None
 
     # ------------------------------------------------------------------ resolution
@@ -159,6 +179,8 @@ class DocumentResolver:
     def resolve(self, triggers=None) -> list[Resolved]:
         mentions = find_mentions(self.text, self.lex, triggers)
         mentions = [m for m in mentions if not self._is_organization(m)]
+        for m in mentions:
+            self._extend_over_entity(m)
         aliases = find_alias_mentions(self.text, mentions)
         order = sorted(range(len(mentions) + len(aliases)),
                        key=lambda i: (mentions + aliases)[i].start)
@@ -187,6 +209,17 @@ class DocumentResolver:
             if records:
                 record_of[i] = records[0]
         return self._finish(allm, resolved)
+
+    def _extend_over_entity(self, m: Mention) -> None:
+        """A name that starts inside a country or body ("[New] Zealand-UK Free
+        Trade Agreement") starts where that name starts."""
+        if m.quoted or m.start == m.head_start:
+            return
+        for e in self.index.entities_in(max(0, m.start - 40), m.end, ("COUNTRY", "ORG")):
+            if e.start < m.start < e.end and "\n" not in self.text[e.start:m.start]:
+                m.start = e.start
+                m.name = " ".join(self.text[m.start:m.end].split())
+                return
 
     def _is_organization(self, m: Mention) -> bool:
         """"Global Partnership on Artificial Intelligence (GPAI)" is a body."""
@@ -239,15 +272,15 @@ class DocumentResolver:
         if m.alias_of is not None:
             target = record_of.get(m.alias_of)
             return [target] if target else []
-        if self.document_record is not None and m.start < title_end and m.type == self.document_record.type \
-                and m.start <= 12:
+        if self.document_record is not None and m.start <= 12 and m.type == self.document_record.type \
+                and (m.start < title_end or m.name == self.document_record.names[0][0]):
             self._add_name(self.document_record, m, i)
             return [self.document_record]
         if m.plural:
             return self._split_plural(i, m)
         doc_rec = self.document_record
         if doc_rec is not None and m.deictic and m.type == doc_rec.type:
-            if not m.bare:
+            if not m.bare and re.search(r"\b[A-Z]", self.text[m.head_end:m.end]):
                 self._add_name(doc_rec, m, i)
             return [doc_rec]
         if m.bare:
@@ -269,7 +302,12 @@ class DocumentResolver:
             record = self._new_record(i, m, bodies_from_context=True)
             between = _BETWEEN.search(self.text, seg[0], seg[1])
             if between:
-                record.names = [(f"{m.name} between {' '.join(between.group(1).split())}", i)]
+                stop = between.end(1)
+                for e in self.index.entities_in(between.start(1), seg[1], ("ORG",)):
+                    if e.start < stop < e.end:
+                        stop = e.end  # "... the United Kingdom's Department for Environment, Food ..."
+                holders = self.text[between.start(1):stop]
+                record.names = [(f"{m.name} between {' '.join(holders.split())}", i)]
             return [record]
         if m.head.descriptive:
             return [self._new_record(i, m)]
@@ -291,9 +329,10 @@ class DocumentResolver:
 
     def _named(self, i: int, m: Mention) -> Record:
         record = self._new_record(i, m, register=False)
-        if not (m.indefinite and m.head.descriptive):
+        if not m.indefinite:  # "an upgraded Free Trade Agreement" is another instrument
             for existing in self.records:
-                if existing.type == record.type and self._same_instrument(existing, record):
+                if existing.type == record.type and (self._same_instrument(existing, record) or (
+                        m.definite and self._same_instrument(existing, record, narrower=True))):
                     self._add_name(existing, m, i)
                     if not record.defaulted:
                         existing.parties.update(record.parties)
@@ -303,12 +342,16 @@ class DocumentResolver:
         self.records.append(record)
         return record
 
-    def _same_instrument(self, a: Record, b: Record) -> bool:
+    def _same_instrument(self, a: Record, b: Record, narrower: bool = False) -> bool:
+        """``narrower``: "the Free Trade Agreement" whose sentence names only
+        some of the parties of an earlier one of the same name."""
         if a.is_document or b.is_document:
             return False
         if a.key_words != b.key_words:
             return False
         pa, pb = set(a.parties), set(b.parties)
+        if narrower and pb and pb < pa:
+            return True
         return not pa or not pb or pa == pb or (a.defaulted and pa <= pb) or (b.defaulted and pb <= pa)
 
     def _split_plural(self, i: int, m: Mention) -> list[Record]:
@@ -364,6 +407,10 @@ class DocumentResolver:
                     heading = self.index.section_heading(m.start)
                     if heading:
                         parties = self.index.parties_in(heading[0], heading[1], with_bodies=False)
+        if len(parties) == 1 and m.type in _BILATERAL_TYPES and not record.org_owned and not record.has_between:
+            # "Korea signed a MOU ... with the Ministry ... of Indonesia"
+            around = self.index.parties_in(sentence[0], sentence[1], others, with_bodies=False)
+            parties = [p for p in around if p not in parties] + parties
         if parties and m.type in _BILATERAL_TYPES and not set(parties) & set(self.doc_parties) \
                 and len(parties) == 1 and not record.org_owned \
                 and (re.fullmatch(r"[A-Z]{3}", parties[0]) or m.type in ("memorandum", "letter_of_intent")):
@@ -411,13 +458,14 @@ class DocumentResolver:
             date = self.index.date_for(m, seg[0], seg[1], excluded)
             if record.is_document and id(record) not in first_of_record:
                 status = status or self._document_status(record)
-                date = date or self.published
+                date = date or self._signature_date() or self.published
             first = id(record) not in first_of_record
             if status is None and m.type in ("joint_statement", "declaration") and not (m.bare and m.definite and not first) \
                     and (date or (first and m.head.descriptive and m.name[:1].islower())):
                 status = "adopted"  # "Following a joint statement in July 2022"; a meeting's "ministerial declaration"
             first_of_record.setdefault(id(record), i)
             out.append(Resolved(m, record, status, date))
+        pending = {id(r.record) for r in out if r.status in ("under_negotiation", "to_be_signed")}
         for r in out:
             record = r.record
             if not record.parties and record.is_document:
@@ -425,8 +473,17 @@ class DocumentResolver:
             if record.is_document and not record.signatories:
                 record.signatories.update(dict.fromkeys(self.doc_bodies))
             if r.status is None:
-                r.status = self._default_status(record, r.mention)
+                # An instrument the text says is still being negotiated is not in force.
+                r.status = "referenced" if id(record) in pending else self._default_status(record, r.mention)
         return out
+
+    def _signature_date(self) -> str | None:
+        """The date on the document's "Signed at Canberra on 12 March 2024" line."""
+        for start, end in self.index.signatories_lines():
+            i = bisect_left(self.index.date_starts, start)
+            if i < len(self.index.dates) and self.index.dates[i][0] < end:
+                return self.index.dates[i][2]._.date_value
+        return None
 
     def _document_status(self, record: Record) -> str:
         if record.type in ("memorandum", "letter_of_intent", "agreement") or self.index.has_signatories_line():

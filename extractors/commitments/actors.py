@@ -225,7 +225,8 @@ class ActorResolver:
             countries = [a for a in title_actors if re.fullmatch(r"[A-Z]{3}", a) and a not in acronyms
                          or a in blocs] + countries
             bodies_ = [a for a in title_actors if a not in countries] + bodies_
-        return _dedupe(countries), page_acronyms(f"{title or ''}\n{self.text}", _dedupe(bodies_))
+        # A body named in full and by acronym ("the Ministry of ... (MIC)") is one party.
+        return _dedupe(countries), _dedupe(page_acronyms(f"{title or ''}\n{self.text}", _dedupe(bodies_)))
 
 
     def _speakers(self) -> list[str]:

@@ -53,10 +53,13 @@ def check_modal(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Le
     return Hit(start, i + 1, lex.modal_verbs.get(doc[i].lower_, pattern.trigger))
 
 
-def _follows(doc: Doc, i: int, phrases: frozenset[tuple[str, ...]]) -> bool:
-    """Whether one of the word sequences starts at token ``i``."""
-    for phrase in phrases:
-        if i + len(phrase) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(phrase)):
+def _follows(doc: Doc, i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+    """Whether one of the word sequences (keyed by their first word) starts at token ``i``."""
+    candidates = phrases.get(doc[i].lower_)
+    if not candidates:
+        return False
+    for phrase in candidates:
+        if i + len(phrase) <= len(doc) and all(doc[i + k].lower_ == w for k, w in enumerate(phrase[1:], 1)):
             return True
     return False
 

@@ -414,7 +414,8 @@ def _party_ranges(text: str, units: list[Unit]) -> list[tuple[int, int]]:
             break
     else:
         ranges.append((0, min(len(text), 600)))
-    ranges += [(m.start(), m.end()) for m in _SIGNATORIES.finditer(text)]
+    if "ignator" in text or "IGNATOR" in text:  # the multiline regex costs a scan of every line
+        ranges += [(m.start(), m.end()) for m in _SIGNATORIES.finditer(text)]
     return ranges
 
 

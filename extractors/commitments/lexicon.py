@@ -46,7 +46,7 @@ class Lexicon:
         return self.lists[name]
 
     @property
-    def non_action_after_modal(self) -> frozenset[tuple[str, ...]]:
+    def non_action_after_modal(self) -> dict[str, tuple[tuple[str, ...], ...]]:
         """Word sequences after "will"/"shall" that describe a provision or a
         schedule, not an action ("enter into force", "be held")."""
         return _phrases(self.lists["non_action_after_modal"])
@@ -70,8 +70,12 @@ class Lexicon:
 
 
 @lru_cache(maxsize=None)
-def _phrases(words: frozenset[str]) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(w.split()) for w in words)
+def _phrases(words: frozenset[str]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Word sequences grouped by their first word."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for w in sorted(words):
+        out.setdefault(w.split()[0], []).append(tuple(w.split()))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=None)

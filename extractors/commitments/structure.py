@@ -155,16 +155,21 @@ def _is_heading_shape(body: str) -> bool:
 
 def _set_lead_ins(text: str, units: list[Unit]) -> None:
     """An item's lead-in is the nearest earlier block ending in a colon, as long
-    as only items of a different numbering style lie between them."""
-    lead_in = None
+    as only items of a different numbering style lie between them; an item that
+    ends in a colon is itself the lead-in of the items below it ("3. ... may
+    include:" (a) ... (b) ...) until an item of its own style follows."""
+    open_: list[int] = []  # lead-ins whose items may still follow, innermost last
     for i, unit in enumerate(units):
-        if unit.kind == "list_item" and lead_in is not None and \
-                (units[lead_in].number is None or _style(unit.number) != _style(units[lead_in].number)):
-            unit.parent = lead_in
-            continue
-        lead_in = None
+        if unit.kind == "list_item":
+            while open_ and units[open_[-1]].number is not None \
+                    and _style(unit.number) == _style(units[open_[-1]].number):
+                open_.pop()
+            if open_:
+                unit.parent = open_[-1]
+        else:
+            open_.clear()
         if unit.kind in ("paragraph", "list_item") and text[unit.start:unit.end].rstrip().endswith(":"):
-            lead_in = i
+            open_.append(i)
 
 
 def document_units(text: str, blocks: list[Block] | None, topic_headings: bool) -> list[Unit]:

@@ -233,6 +233,8 @@ class DateGrammar:
         if not second:
             return calendar.fiscal_year(first)
         last = _second_year(first, second)
+        if rule.meta.get("labels"):  # "fiscal years 1997 through 2000": both are labels
+            return range_value(calendar.fiscal_year(first), calendar.fiscal_year(last)) if last > first else None
         if last == first + 1:  # one fiscal year written as the two years it spans
             return calendar.fiscal_year(calendar.label_for_span(first))
         if last <= first:

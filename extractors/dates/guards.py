@@ -11,8 +11,11 @@ from extractors.dates.lexicon import Lexicon
 
 # URLs, e-mail addresses and telephone numbers hold digit runs that look like years.
 # A number right after "+81 3" or "TEL:" belongs to a telephone number.
+# So does one after "Telephone", "Ext." or a trunk-prefixed group ("020 7215 2000", "(03) 9650 2020").
 _PHONE_BEFORE = re.compile(
-    r"(?:\+\d[\d ()\-.]*|\b(?:TEL|Tel|tel|Phone|phone|FAX|Fax|fax)\b[.:]?[^\S\n]*[\d ()+\-.]*)$")
+    r"(?:\+\d[\d ()\-.]*|\b(?:TEL|Tel|tel|Telephone|telephone|Phone|phone|Mobile|mobile|FAX|Fax|fax"
+    r"|Ext|ext|Extension|extension)\b[.:]?[^\S\n]*[\d ()+\-.]*"
+    r"|(?<![\w.,])\(?0\d{1,4}\)?(?:[^\S\n]\d{2,5})*[^\S\n])$")
 _URL_MARKS = ("://", "www.", "@")
 _NAME_WORD = re.compile(r"[A-Za-z][\w&'’.\-]*")
 _ACRONYM = re.compile(r"\([A-Z][A-Z0-9&.\-]*\)")
@@ -93,14 +96,42 @@ def number_is_count(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     return bool(m and m.group("word").lower() in lexicon.cues.get("count_after", ()))
 
 
-def year_heads_name(text: str, end: int, lexicon: Lexicon) -> bool:
-    """"the 2030 Agenda", "the 2020 Olympics": the year opens a name, not a date."""
+def number_after_label(text: str, start: int, lexicon: Lexicon) -> bool:
+    """"resolution 2046", "section 2019", "(Ext. 2020)": a number that a label noun
+    introduces identifies something; it is not a year."""
+    words = words_before(text, start, 1)
+    return bool(words) and \
+        words[-1].lstrip(_OPENING_MARKS + "(").rstrip(".:").lower() in lexicon.cues.get("label_before", ())
+
+
+def year_heads_name(text: str, end: int, lexicon: Lexicon, start: int | None = None) -> bool:
+    """"the 2030 Agenda", "the 2020 Olympics": the year opens a name, not a date.
+
+    After "the", any capitalized word that is not a month opens a name too:
+    "the 2023 Integrated Review", "the 2021-2027 Multiannual Financial Framework";
+    "the 2023 review" and "in 2023 Japan ..." stay dates.
+    """
     m = _NEXT_WORD.match(text, end, min(len(text), end + 24))
-    return bool(m and m.group("word")[0].isupper()
-                and m.group("word").lower() in lexicon.cues.get("name_after_year", ()))
+    if not m or not m.group("word")[0].isupper():
+        return False
+    word = m.group("word").lower()
+    if word in lexicon.cues.get("name_after_year", ()):
+        return True
+    if start is None or lexicon.month_number(word) is not None:
+        return False
+    words = words_before(text, start, 1)
+    return bool(words) and words[-1].lower() == "the"
+
+
+def year_in_reference(text: str, start: int) -> bool:
+    """"COM(2021) 118", "JOIN(2020) 4", "SWD(2019)": a year glued inside a document
+    code's parentheses is part of a reference; "Vision 2030” (2017)" is not."""
+    return start >= 2 and text[start - 1] == "(" and text[start - 2].isalnum()
 
 
 def is_not_a_year(text: str, start: int, end: int, lexicon: Lexicon) -> bool:
     """All the checks a bare year (or year range) must pass, in one call."""
-    return (year_in_name(text, start, lexicon) or year_in_citation(text, start, lexicon)
-            or number_is_count(text, start, end, lexicon) or year_heads_name(text, end, lexicon))
+    return (year_in_name(text, start, lexicon) or year_in_reference(text, start)
+            or year_in_citation(text, start, lexicon)
+            or number_is_count(text, start, end, lexicon) or number_after_label(text, start, lexicon)
+            or year_heads_name(text, end, lexicon, start))

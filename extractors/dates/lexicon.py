@@ -43,7 +43,8 @@ class Lexicon:
             "S": space,
             "O": optional,
             # A number starts a date only if it is not glued to a word, amount or other number.
-            "B": r"(?<![\w$€£¥#.,/\-])",
+            # ... nor follow "digit:" ("ISO 9001:2015", "10:2020", a scale of 1:2000).
+            "B": r"(?<![\w$€£¥₹₩₽₺₱₫₦¢#.,/\-])(?<!\d:)",
             "E": r"(?![\w%/]|[.,\-–]\d)",
             "TO": rf"(?:{optional}[-–—]{optional}|{space}(?:to|until|till|through|thru){space})",
             "AND": rf"(?:,?{space}(?:and|&){space})",

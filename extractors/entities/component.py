@@ -8,11 +8,12 @@ orders them and turns their mentions into spans.
 """
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_left, bisect_right
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.attrs import IDX
+from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc, Span
 
 from extractors import spans
@@ -64,6 +65,26 @@ def document_text(doc: Doc) -> str:
     return doc.text
 
 
+# Span attributes live in ``doc.user_data`` under spaCy's own keys
+# (``("._.", name, start_char, end_char)``, see ``spacy.tokens.underscore``): the
+# component writes those keys directly instead of building an ``Underscore``
+# object per span and per attribute, which cost more than finding the mentions.
+# ``span._.canonical`` and the rest read exactly the same values.
+_UNDERSCORE = "._."
+_ATTRS = ("canonical", "acronym", "country", "title", "rule")
+# Per doc: the span group the component made and its (start_char, end_char, label)
+# records, so ``rows`` need not build a Span per entity again.
+_RECORDS: "weakref.WeakKeyDictionary[Doc, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _user_data_keys_match(nlp: Language) -> bool:
+    """True when this spaCy keeps span extensions under the keys written here."""
+    probe = nlp.make_doc("probe text")
+    span = probe[0:1]
+    span._.rule = "probe"
+    return probe.user_data.get((_UNDERSCORE, "rule", span.start_char, span.end_char)) == "probe"
+
+
 class EntityLayer:
     """Adds ``doc.spans[spans_key]`` with one span per mention.
 
@@ -81,14 +102,20 @@ class EntityLayer:
         self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for surface in self.lexicon.lower_categories:
             self.phrase_matcher.add(surface, [nlp.make_doc(surface)])
+        self.label_ids = {label: nlp.vocab.strings.add(label) for label in LABELS}
+        self.direct_user_data = _user_data_keys_match(nlp)
 
     def lower_hits(self, doc: Doc) -> list[Hit]:
+        matches = self.phrase_matcher(doc)
+        if not matches:
+            return []
         hits = []
         categories = self.lexicon.lower_categories
-        for match_id, start, end in self.phrase_matcher(doc):
-            surface = doc.vocab.strings[match_id]
-            span = doc[start:end]
-            hits.append(Hit(span.start_char, span.end_char, surface, categories[surface]))
+        strings = doc.vocab.strings
+        starts, ends = _token_offsets(doc)
+        for match_id, start, end in matches:
+            surface = strings[match_id]
+            hits.append(Hit(starts[start], ends[end - 1], surface, categories[surface]))
         return hits
 
     def __call__(self, doc: Doc) -> Doc:
@@ -96,7 +123,11 @@ class EntityLayer:
         hits = self.lexicon.scan(text) + self.lower_hits(doc)
         hits.sort(key=lambda h: (h.start, -h.end))
         entity_spans = []
-        starts = doc.to_array(IDX).tolist() if len(doc) else []
+        records = []
+        starts, ends = _token_offsets(doc)
+        user_data = doc.user_data
+        label_ids = self.label_ids
+        direct = self.direct_user_data
         for mention in find_mentions(text, self.labels, hits):
             # Widen to whole tokens ("expand"), by bisection: Doc.char_span walks
             # the whole doc for every misaligned span.
@@ -104,21 +135,40 @@ class EntityLayer:
             last = bisect_left(starts, mention.end)
             if first < 0 or last <= first:
                 continue
-            span = Span(doc, first, last, label=mention.label)
-            # One Underscore per span, and only the attributes that are set
-            # (each extension write is a dict write in doc.user_data).
-            ext = span._
-            ext.canonical = mention.canonical
-            ext.rule = mention.rule
-            if mention.acronym:
-                ext.acronym = mention.acronym
-            if mention.country:
-                ext.country = mention.country
-            if mention.title:
-                ext.title = mention.title
+            label = mention.label
+            span = Span(doc, first, last, label=label_ids.get(label) or label)
             entity_spans.append(span)
+            start_char, end_char = starts[first], ends[last - 1]
+            records.append((start_char, end_char, label))
+            # Only the attributes that are set, as ``span._.x = ...`` would.
+            values = (("canonical", mention.canonical), ("rule", mention.rule))
+            if mention.acronym:
+                values += (("acronym", mention.acronym),)
+            if mention.country:
+                values += (("country", mention.country),)
+            if mention.title:
+                values += (("title", mention.title),)
+            if direct:
+                for attr, value in values:
+                    user_data[(_UNDERSCORE, attr, start_char, end_char)] = value
+            else:
+                ext = span._
+                for attr, value in values:
+                    setattr(ext, attr, value)
         doc.spans[self.spans_key] = entity_spans
+        if direct and self.spans_key == spans.ENTITIES:
+            _RECORDS[doc] = (doc.spans[self.spans_key], records)
         return doc
+
+
+def _token_offsets(doc: Doc) -> tuple[list[int], list[int]]:
+    """Start and end character of every token."""
+    if not len(doc):
+        return [], []
+    array = doc.to_array([IDX, LENGTH])
+    starts = array[:, 0].tolist()
+    ends = (array[:, 0] + array[:, 1]).tolist()
+    return starts, ends
 
 
 @Language.factory(
@@ -150,18 +200,41 @@ def actors_in_text(text: str, doc: Doc | None = None) -> list[str]:
 
 def rows(doc: Doc) -> list[dict]:
     """Rows of the ``entities`` table (every column but ``doc_id``)."""
-    out = []
-    for span in doc.spans.get(spans.ENTITIES, []):
-        out.append({
-            "label": span.label_,
-            "text": span.text,
-            "canonical": span._.canonical,
-            "acronym": span._.acronym,
-            "country": span._.country,
-            "title": span._.title,
-            "start_char": span.start_char,
-            "end_char": span.end_char,
-            "rule": span._.rule or "accords_entities",
-        })
+    group = doc.spans.get(spans.ENTITIES)
+    if group is None:
+        return []
+    cached = _RECORDS.get(doc)
+    if cached is None or cached[0] is not group or len(cached[1]) != len(group):
+        return _rows_from_spans(group)
+    records = sorted(cached[1])
+    text = document_text(doc)
+    get = doc.user_data.get
+    key = _UNDERSCORE
+    return [{
+        "label": label,
+        "text": text[start:end],
+        "canonical": get((key, "canonical", start, end)),
+        "acronym": get((key, "acronym", start, end)),
+        "country": get((key, "country", start, end)),
+        "title": get((key, "title", start, end)),
+        "start_char": start,
+        "end_char": end,
+        "rule": get((key, "rule", start, end)) or "accords_entities",
+    } for start, end, label in records]
+
+
+def _rows_from_spans(group) -> list[dict]:
+    """Rows read span by span, for a span group the component did not leave as made."""
+    out = [{
+        "label": span.label_,
+        "text": span.text,
+        "canonical": span._.canonical,
+        "acronym": span._.acronym,
+        "country": span._.country,
+        "title": span._.title,
+        "start_char": span.start_char,
+        "end_char": span.end_char,
+        "rule": span._.rule or "accords_entities",
+    } for span in group]
     out.sort(key=lambda r: (r["start_char"], r["end_char"], r["label"]))
     return out
