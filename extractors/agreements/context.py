@@ -163,6 +163,7 @@ class DocIndex:
         """Countries and groupings named in the range: a country that only
         qualifies a body ("Japan's Ministry of ...") counts through the body."""
         found: dict[str, None] = {}
+        excluded = [(a, b) for a, b in excluded if a < end and b > start]  # only spans that can matter
         ents = [e for e in self.entities_in(start, end, ("COUNTRY", "ORG"))
                 if not any(a <= e.start < b for a, b in excluded)]
         orgs = [e for e in ents if e.label == "ORG"]
@@ -200,6 +201,7 @@ class DocIndex:
 
     def bodies_in(self, start: int, end: int, excluded: list[tuple[int, int]] = ()) -> list[str]:
         """Organizations (not groupings) named in the range, longest form only."""
+        excluded = [(a, b) for a, b in excluded if a < end and b > start]
         orgs = [e for e in self.entities_in(start, end, ("ORG",))
                 if not any(a <= e.start < b for a, b in excluded) and not self.grouping_of(e)]
         kept: dict[str, None] = {}
@@ -232,6 +234,7 @@ class DocIndex:
         2026"), else the nearest in its segment of the sentence; open-ended
         expressions ("since 2018") are not the date of one instrument."""
         i = bisect_left(self.date_starts, seg_start)
+        excluded = [(a, b) for a, b in excluded if a < seg_end and b > seg_start]
         best = None
         while i < len(self.dates) and self.dates[i][0] < seg_end:
             start, end, span = self.dates[i]
