@@ -12,8 +12,7 @@ from pipelines import settings as _settings  # noqa: F401  (sets Prefect env def
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from pipelines.run import (TRANSIENT_ERRNOS, RunSummary, commit_results, load_state, make_plan, process_raw_files,
-                           reextract_documents, run_started_at)
+from pipelines.run import TRANSIENT_ERRNOS, Batches, execute_run, process_raw_files, reextract_documents
 from pipelines.settings import Settings, get_settings
 from pipelines.store import Store
 
@@ -56,44 +55,26 @@ def reextract_batch(doc_ids, processed_dir, label: str):
     return reextract_documents(doc_ids, Store(processed_dir))
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+def _run_as_tasks(batches: Batches) -> list:
+    read = [process_batch.submit(batch, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
+                                 label=f"{i:04d}") for i, batch in enumerate(batches.read)]
+    reextract = [reextract_batch.submit(batch, batches.processed_dir, label=f"{i:04d}")
+                 for i, batch in enumerate(batches.reextract)]
+    return [r for future in read + reextract for r in future.result()]
 
 
 @flow(name="accords-ingest", log_prints=True, task_runner=task_runner())
 def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = False) -> dict:
     """Read new and changed documents in raw_dir, extract, and commit every table atomically."""
     logger = get_run_logger()
-    settings = get_settings()
-    raw, store = Path(raw_dir), Store(Path(processed_dir))
-    import time
-
-    started = time.perf_counter()
-    with store.lock(settings.lock_timeout_s):
-        plan = make_plan(raw, store, full=full)
-        _, known = load_state(store)
-        previous_paths = {row["path"] for row in store.read_rows("files")}
-        logger.info("%d files: %d to read, %d to re-extract, %d deleted", len(plan.files),
-                    len(plan.to_read), len(plan.to_reextract), len(plan.deleted))
-        ingested_at = run_started_at()
-        read_futures = [
-            process_batch.submit(batch, raw, known, settings, ingested_at, label=f"{i:04d}")
-            for i, batch in enumerate(_chunks(plan.to_read, settings.batch_size))
-        ]
-        reextract_futures = [
-            reextract_batch.submit(batch, Path(processed_dir), label=f"{i:04d}")
-            for i, batch in enumerate(_chunks(plan.to_reextract, settings.batch_size))
-        ]
-        results = [r for f in read_futures for r in f.result()]
-        results += [r for f in reextract_futures for r in f.result()]
-        summary: RunSummary = commit_results(plan, results, store, previous_paths)
-    summary.seconds = time.perf_counter() - started
+    outcome = execute_run(raw_dir, processed_dir, full, get_settings(), execute=_run_as_tasks)
+    summary = outcome.summary
     create_markdown_artifact(markdown=f"# accords run\n\n{summary.as_markdown()}", key="accords-run-summary",
                              description="Documents seen/new/changed/deleted/failed and rows per table")
     if summary.committed:
         from pipelines.report import change_rows, write_report
 
-        changes = change_rows(Path(processed_dir), [r.doc_id for r in results if r.tables], previous_paths)
+        changes = change_rows(Path(processed_dir), outcome.read_doc_ids, outcome.previous_paths)
         create_table_artifact(table=changes, key="accords-changes",
                               description="Agreements and commitments of the documents this run read")
         report = write_report(Path(processed_dir), Path(processed_dir) / "report.html")

@@ -206,22 +206,63 @@ def summarize(plan: Plan, results: list[DocumentResult], tables: dict[str, pa.Ta
     return summary
 
 
-def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
-                 settings: Settings | None = None) -> RunSummary:
-    """One incremental run without Prefect."""
+@dataclass
+class Batches:
+    """The work of one run, cut into batches: what a task (or a loop) gets."""
+
+    raw_dir: Path
+    processed_dir: Path
+    known: dict[str, str]
+    settings: Settings
+    ingested_at: datetime
+    read: list[list[RawFile]]
+    reextract: list[list[str]]
+
+
+@dataclass
+class RunOutcome:
+    summary: RunSummary
+    read_doc_ids: list[str]  # documents whose rows this run wrote
+    previous_paths: set[str]
+
+
+def run_in_process(batches: Batches) -> list[DocumentResult]:
+    results = [r for batch in batches.read
+               for r in process_raw_files(batch, batches.raw_dir, batches.known, batches.settings, batches.ingested_at)]
+    store = Store(batches.processed_dir)
+    return results + [r for batch in batches.reextract for r in reextract_documents(batch, store)]
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = False,
+                settings: Settings | None = None, execute=run_in_process) -> RunOutcome:
+    """Plan under the store lock, hand the batches to ``execute``, merge and commit.
+
+    ``execute(batches) -> results in batch order``: a loop here, Prefect tasks in the flow.
+    """
     settings = settings or get_settings()
-    raw_dir, store = Path(raw_dir), Store(Path(processed_dir))
+    raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    store = Store(processed_dir)
     started = time.perf_counter()
     with store.lock(settings.lock_timeout_s):
         plan = make_plan(raw_dir, store, full=full)
         _, known = load_state(store)
         previous_paths = {row["path"] for row in store.read_rows("files")}
-        ingested_at = run_started_at()
-        results = process_raw_files(plan.to_read, raw_dir, known, settings, ingested_at)
-        results += reextract_documents(plan.to_reextract, store)
+        batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
+                          _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size))
+        results = execute(batches)
         summary = commit_results(plan, results, store, previous_paths)
     summary.seconds = time.perf_counter() - started
-    return summary
+    return RunOutcome(summary, [r.doc_id for r in results if r.tables], previous_paths)
+
+
+def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
+                 settings: Settings | None = None) -> RunSummary:
+    """One incremental run without Prefect."""
+    return execute_run(raw_dir, processed_dir, full, settings).summary
 
 
 def commit_results(plan: Plan, results: list[DocumentResult], store: Store,

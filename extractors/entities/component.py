@@ -13,12 +13,13 @@ from bisect import bisect_left, bisect_right
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.attrs import IDX, LENGTH
+import numpy
+from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
 from extractors import spans
 from extractors.entities.countries import find_countries
-from extractors.entities.lexicon import Hit, lexicon
+from extractors.entities.lexicon import Hit, _hit_order, lexicon
 from extractors.entities.mention import Mention
 from extractors.entities.organizations import OrganizationFinder, find_organizations
 from extractors.entities.persons import find_persons
@@ -35,7 +36,8 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
     """
     hits = lexicon().scan(text, lower=True) if hits is None else hits
     country_mentions = find_countries(text, hits)
-    org_mentions = find_organizations(text, country_mentions, hits)
+    finder = OrganizationFinder(text, country_mentions, hits)
+    org_mentions = find_organizations(text, country_mentions, hits, finder)
     found: list[Mention] = []
     if "COUNTRY" in labels:
         found += country_mentions
@@ -44,7 +46,6 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
     if "PERSON" in labels:
         found += find_persons(text, country_mentions, org_mentions, hits)
     if {"EVENT", "INSTRUMENT"} & set(labels):
-        finder = OrganizationFinder(text, country_mentions, hits)
         if "EVENT" in labels:
             found += find_events(text, hits, finder)
         if "INSTRUMENT" in labels:
@@ -112,63 +113,77 @@ class EntityLayer:
         hits = []
         categories = self.lexicon.lower_categories
         strings = doc.vocab.strings
-        starts, ends = _token_offsets(doc)
         for match_id, start, end in matches:
             surface = strings[match_id]
-            hits.append(Hit(starts[start], ends[end - 1], surface, categories[surface]))
+            last = doc[end - 1]
+            hits.append(Hit(doc[start].idx, last.idx + len(last), surface, categories[surface]))
         return hits
 
     def __call__(self, doc: Doc) -> Doc:
         text = document_text(doc)
-        hits = self.lexicon.scan(text) + self.lower_hits(doc)
-        hits.sort(key=lambda h: (h.start, -h.end))
+        hits = self.lexicon.scan(text)
+        lower = self.lower_hits(doc)
+        if lower:
+            hits += lower
+            hits.sort(key=_hit_order)
+        mentions = find_mentions(text, self.labels, hits)
         entity_spans = []
         records = []
-        starts, ends = _token_offsets(doc)
         user_data = doc.user_data
         label_ids = self.label_ids
         direct = self.direct_user_data
-        for mention in find_mentions(text, self.labels, hits):
-            # Widen to whole tokens ("expand"), by bisection: Doc.char_span walks
-            # the whole doc for every misaligned span.
-            first = bisect_right(starts, mention.start) - 1
-            last = bisect_left(starts, mention.end)
+        for mention, first, last in zip(mentions, *_enclosing_tokens(doc, mentions)):
             if first < 0 or last <= first:
                 continue
             label = mention.label
             span = Span(doc, first, last, label=label_ids.get(label) or label)
             entity_spans.append(span)
-            start_char, end_char = starts[first], ends[last - 1]
+            start_char, end_char = span.start_char, span.end_char
             records.append((start_char, end_char, label))
+            if not direct:
+                _set_attributes(span, mention)
+                continue
             # Only the attributes that are set, as ``span._.x = ...`` would.
-            values = (("canonical", mention.canonical), ("rule", mention.rule))
+            user_data[(_UNDERSCORE, "canonical", start_char, end_char)] = mention.canonical
+            user_data[(_UNDERSCORE, "rule", start_char, end_char)] = mention.rule
             if mention.acronym:
-                values += (("acronym", mention.acronym),)
+                user_data[(_UNDERSCORE, "acronym", start_char, end_char)] = mention.acronym
             if mention.country:
-                values += (("country", mention.country),)
+                user_data[(_UNDERSCORE, "country", start_char, end_char)] = mention.country
             if mention.title:
-                values += (("title", mention.title),)
-            if direct:
-                for attr, value in values:
-                    user_data[(_UNDERSCORE, attr, start_char, end_char)] = value
-            else:
-                ext = span._
-                for attr, value in values:
-                    setattr(ext, attr, value)
+                user_data[(_UNDERSCORE, "title", start_char, end_char)] = mention.title
         doc.spans[self.spans_key] = entity_spans
         if direct and self.spans_key == spans.ENTITIES:
             _RECORDS[doc] = (doc.spans[self.spans_key], records)
         return doc
 
 
-def _token_offsets(doc: Doc) -> tuple[list[int], list[int]]:
-    """Start and end character of every token."""
-    if not len(doc):
-        return [], []
-    array = doc.to_array([IDX, LENGTH])
-    starts = array[:, 0].tolist()
-    ends = (array[:, 0] + array[:, 1]).tolist()
-    return starts, ends
+def _set_attributes(span: Span, mention: Mention) -> None:
+    ext = span._
+    ext.canonical = mention.canonical
+    ext.rule = mention.rule
+    if mention.acronym:
+        ext.acronym = mention.acronym
+    if mention.country:
+        ext.country = mention.country
+    if mention.title:
+        ext.title = mention.title
+
+
+def _enclosing_tokens(doc: Doc, mentions: list[Mention]) -> tuple[list[int], list[int]]:
+    """First and end token of the tokens enclosing each mention ("expand"), by
+    one vectorized bisection over the token starts: ``Doc.char_span`` walks the
+    whole doc for every misaligned span, and a Python list of every token's
+    offset costs more than the search."""
+    if not mentions or not len(doc):
+        return [-1] * len(mentions), [-1] * len(mentions)
+    starts = doc.to_array(IDX).astype(numpy.int64)
+    count = len(mentions)
+    mention_starts = numpy.fromiter((m.start for m in mentions), dtype=numpy.int64, count=count)
+    mention_ends = numpy.fromiter((m.end for m in mentions), dtype=numpy.int64, count=count)
+    firsts = numpy.searchsorted(starts, mention_starts, side="right") - 1
+    lasts = numpy.searchsorted(starts, mention_ends, side="left")
+    return firsts.tolist(), lasts.tolist()
 
 
 @Language.factory(

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 
 from extractors.entities.gazetteer import bodies, countries, read_csv, read_jsonl, read_lines
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """One word-list entry found in a text (a tuple: thousands per document)."""
+
     start: int
     end: int
     surface: str  # as matched (lower-cased for the case-insensitive categories)
@@ -58,17 +60,24 @@ class Lexicon:
         lower: also scan for the case-insensitive phrases (slow on long texts:
         the component matches those with a PhraseMatcher on LOWER instead)."""
         hits = []
+        append = hits.append
         passes = [(self.regex, text, self.categories)]
         if lower:
             passes.append((self.lower_regex, lowered(text), self.lower_categories))
         for regex, scanned, cats in passes:
             for match in regex.finditer(scanned):
-                start = match.start()
+                start, end = match.span()
                 if start and scanned[start - 1].isalnum():
                     continue
-                hits.append(Hit(start, match.end(), match.group(), cats[match.group()]))
-        hits.sort(key=lambda h: (h.start, -h.end))
+                surface = scanned[start:end]
+                append(Hit(start, end, surface, cats[surface]))
+        if lower:  # one pass alone yields its hits in order, without overlaps
+            hits.sort(key=_hit_order)
         return hits
+
+
+def _hit_order(hit: Hit) -> tuple[int, int]:
+    return hit.start, -hit.end
 
 
 def lowered(text: str) -> str:

@@ -47,6 +47,9 @@ _NUMBER = re.compile(r"[\d.\-–]+$")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?![\w-])")
 _DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
 _DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
+# What follows the colon of a _DEFINITION_COLON: found first, since a pattern
+# that opens with \b loses the regex engine's fast scan.
+_DEFINITION_COLON_TAIL = re.compile(r":\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+")
 _GENERIC_MODIFIERS = frozenset(read_lines("generic_modifiers.txt"))
 _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # Names led by a bilateral compound are dialogues, working groups or funds of
@@ -104,6 +107,10 @@ class OrganizationFinder:
         self.country_names = countries().names
         self.registry = bodies()
         self.rules = rules()
+        # Edges depend only on the text and its countries; organizations, events
+        # and instruments ask for the same ones.
+        self._left: dict[int, int] = {}
+        self._right: dict[tuple[int, bool], tuple[int, Mention | None, int]] = {}
 
     # ------------------------------------------------------------------ helpers
     def country_at(self, pos: int) -> Mention | None:
@@ -113,6 +120,19 @@ class OrganizationFinder:
         return any(w in self.rules.heads for w in phrase.split())
 
     def left_edge(self, start: int) -> int:
+        edge = self._left.get(start)
+        if edge is None:
+            edge = self._left[start] = self._left_edge(start)
+        return edge
+
+    def right_edge(self, end: int, takes_complement: bool) -> tuple[int, Mention | None, int]:
+        key = (end, takes_complement)
+        edge = self._right.get(key)
+        if edge is None:
+            edge = self._right[key] = self._right_edge(end, takes_complement)
+        return edge
+
+    def _left_edge(self, start: int) -> int:
         """Extend a name leftwards over capitalized words ("Japan Aerospace
         Exploration" before "Agency"), stopping at function words, possessives,
         ordinals and honorifics; crosses one "and" ("the Economic and Social Council")."""
@@ -156,7 +176,7 @@ class OrganizationFinder:
             pos = before[1]
         return False
 
-    def right_edge(self, end: int, takes_complement: bool) -> tuple[int, Mention | None, int]:
+    def _right_edge(self, end: int, takes_complement: bool) -> tuple[int, Mention | None, int]:
         """Extend over the head's complement; returns (end of the name, country of
         an "of <country>" ending, start of that ending or -1)."""
         text = self.text
@@ -292,9 +312,10 @@ class OrganizationFinder:
         return found
 
 
-def _inside_any(mention: Mention, others: list[Mention]) -> bool:
-    """True when ``mention`` lies strictly inside one of ``others`` (sorted by start)."""
-    i = bisect_right([o.start for o in others], mention.start)
+def _inside_any(mention: Mention, others: list[Mention], starts: list[int] | None = None) -> bool:
+    """True when ``mention`` lies strictly inside one of ``others`` (sorted by start,
+    whose starts are ``starts``)."""
+    i = bisect_right([o.start for o in others] if starts is None else starts, mention.start)
     return any(o.start <= mention.start and mention.end <= o.end and (o.start, o.end) != (mention.start, mention.end)
                for o in others[max(0, i - 3):i])
 
@@ -343,14 +364,18 @@ def _strip_of_country(name: str, of_start: int, start: int, acronym: str | None,
     return name
 
 
-def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hit] | None = None) -> list[Mention]:
+def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hit] | None = None,
+                       finder: OrganizationFinder | None = None) -> list[Mention]:
     """ORG mentions of one document, with canonical names consistent across the
-    document (a later bare "MIC" gets the full name its definition gave)."""
-    finder = OrganizationFinder(text, country_mentions, hits)
+    document (a later bare "MIC" gets the full name its definition gave).
+
+    finder: the document's ``OrganizationFinder`` when the caller has one."""
+    finder = finder or OrganizationFinder(text, country_mentions, hits)
     registry = finder.registry
     heads = finder.head_mentions()
     registered = finder.registry_mentions()
-    heads = [h for h in heads if not _inside_any(h, registered)]
+    registered_starts = [m.start for m in registered]
+    heads = [h for h in heads if not _inside_any(h, registered, registered_starts)]
     head_spans = {(h.start, h.end) for h in heads}
     head_ends = {h.start: h.end for h in heads}
     # A body's name that opens a longer name is not a mention of its own.
@@ -376,7 +401,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
             if text[inner.end:inner.end + 1] == ")" and initials_match(match.group(), inner.canonical):
                 defined.setdefault(match.group(), inner)
                 inner.acronym = match.group()
-    for match in _DEFINITION_COLON.finditer(text):
+    for match in _definitions_by_colon(text):
         target = by_start.get(match.end())
         if target is not None:
             defined.setdefault(match.group(1), target)
@@ -415,6 +440,19 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     used = {m.group() for m in acronyms} | {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
     _fill_document_fields(mentions, used, country_mentions, registry)
     return mentions
+
+
+def _definitions_by_colon(text: str):
+    """The matches of ``_DEFINITION_COLON.finditer(text)``, found from their tails."""
+    last_end = 0
+    for tail in _DEFINITION_COLON_TAIL.finditer(text):
+        colon = tail.start()
+        for pos in range(max(last_end, colon - 12), colon - 1):
+            match = _DEFINITION_COLON.match(text, pos)
+            if match:
+                last_end = match.end()
+                yield match
+                break
 
 
 def _by_initials(acronym: str, full_names: dict[str, Mention], cache: dict) -> Mention | None:
