@@ -83,13 +83,17 @@ def _docs(args) -> int:
     return 0
 
 
+def _add_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--raw", type=Path, default=Path("raw"), help="folder of source documents (never written)")
+    parser.add_argument("--processed", type=Path, default=Path("processed"), help="folder of the Parquet tables")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accords", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="process new, changed and deleted documents in raw/ (Prefect flow)")
-    run.add_argument("--raw", type=Path, default=Path("raw"))
-    run.add_argument("--processed", type=Path, default=Path("processed"))
+    _add_folders(run)
     run.add_argument("--full", action="store_true", help="re-read every document")
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
     run.add_argument("--task-runner", choices=("thread", "dask"), default=None,
@@ -99,15 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     watch = sub.add_parser("watch", help="run whenever files in raw/ change")
-    watch.add_argument("--raw", type=Path, default=Path("raw"))
-    watch.add_argument("--processed", type=Path, default=Path("processed"))
+    _add_folders(watch)
     watch.add_argument("--debounce", type=float, default=2.0, help="seconds of quiet before a run")
     watch.add_argument("--no-prefect", action="store_true")
     watch.set_defaults(func=_watch)
 
     serve = sub.add_parser("serve", help="serve the scheduled deployments of prefect.yaml (needs a Prefect server)")
-    serve.add_argument("--raw", type=Path, default=Path("raw"))
-    serve.add_argument("--processed", type=Path, default=Path("processed"))
+    _add_folders(serve)
     serve.set_defaults(func=_serve)
 
     evaluate = sub.add_parser("evaluate", help="score the tables against gold files")
