@@ -227,8 +227,9 @@ class RunOutcome:
 
 
 def run_in_process(batches: Batches) -> list[DocumentResult]:
-    results = [r for batch in batches.read
-               for r in process_raw_files(batch, batches.raw_dir, batches.known, batches.settings, batches.ingested_at)]
+    # One call for all batches: one worker pool per run (a pool's zygote costs seconds of spaCy start-up).
+    files = [f for batch in batches.read for f in batch]
+    results = process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at)
     store = Store(batches.processed_dir)
     return results + [r for batch in batches.reextract for r in reextract_documents(batch, store)]
 

@@ -222,3 +222,45 @@ def test_seed_organizations_must_find_and_must_not_find(nlp):
     assert found_orgs["Ministry of Communications and Information Technology of Egypt"][1] == "EGY"
     assert "Ministry of Internal Affairs and Communications Overseas Promotion Action Plan 2025" not in found_orgs
     assert found_orgs["Telecommunications and Information Working Group"][0] == "TEL"
+
+
+# ----------------------------------------------------------------------------- fast paths
+
+def test_fast_paths_agree_with_span_by_span_reading(nlp):
+    """rows() reads the component's records and actor_spans() a sorted index; both
+    must say what reading every span (and comparing every pair) says."""
+    import random
+
+    from extractors import spans as keys
+    from extractors.entities.actors import actor_spans
+    from extractors.entities.component import _rows_from_spans
+
+    doc, found = seed_rows(nlp, "003_f360f445ec3af9bb.txt")
+    assert found == _rows_from_spans(doc.spans[keys.ENTITIES])
+    text = doc._.input.text
+    ents = [s for s in doc.spans[keys.ENTITIES] if s.label_ in ("COUNTRY", "ORG")]
+
+    def reference(start, end, qualifiers):
+        inside = [s for s in ents if start <= s.start_char and s.end_char <= end]
+        orgs_ = [s for s in inside if s.label_ == "ORG"]
+        kept = []
+        for s in inside:
+            if s.label_ == "ORG":
+                if any(o is not s and o.start_char <= s.start_char and s.end_char <= o.end_char
+                       and len(o.text) > len(s.text) for o in orgs_):
+                    continue
+            elif not qualifiers and any(
+                    (o.start_char <= s.start_char and s.end_char <= o.end_char)
+                    or (0 <= o.start_char - s.end_char <= 3 and text[s.end_char:o.start_char].strip() in {"'s", "’s"})
+                    for o in orgs_):
+                continue
+            kept.append(s)
+        return [(s.start_char, s.end_char, s.label_) for s in sorted(kept, key=lambda s: (s.start_char, s.end_char))]
+
+    rng = random.Random(7)
+    for _ in range(60):
+        start = rng.randrange(len(text))
+        end = start + rng.randrange(4000)
+        for qualifiers in (True, False):
+            got = [(s.start_char, s.end_char, s.label_) for s in actor_spans(doc, start, end, qualifiers)]
+            assert got == reference(start, end, qualifiers)

@@ -14,6 +14,14 @@ from extractors.entities.lexicon import Hit, lexicon
 from extractors.entities.mention import Mention, is_capitalized_name, word_after, word_before
 
 _HONORIFIC_BEFORE = re.compile(r"(?:Mr|Ms|Mrs|Dr|Prof)\.?\s*$")
+# An ambiguous name ("Korea", "Georgia") inside a compound with another country
+# ("UK-Korea Free Trade Agreement") is a country. Off until the agreements
+# extractor stops merging "an upgraded Free Trade Agreement" into "the UK-Korea
+# Free Trade Agreement" once Korea is one of its parties
+# (tests/test_agreements_unseen.py::test_press_release_partnership_fta_and_letter_of_intent).
+COMPOUNDS_NAME_COUNTRIES = False
+_COMPOUND_BEFORE = re.compile(r"([A-Z][\w.]*)[-–]$")
+_COMPOUND_AFTER = re.compile(r"[-–]([A-Z][\w.]*[\w])")
 _DEMONYM_TAIL = re.compile(r"(?:\s+and\s+[A-Z][a-z]+)*\s+([A-Za-z]+)")
 
 
@@ -54,6 +62,13 @@ def _add_name(text: str, surface: str, start: int, end: int, found: list[Mention
 def _named_otherwise(text: str, start: int, end: int) -> bool:
     """True when a name word touches an ambiguous country name: "Michael Jordan",
     "Georgia Tech", "Mr. Chad", "South America"."""
+    if COMPOUNDS_NAME_COUNTRIES:
+        # "UK-Korea", "Korea-Japan": a compound of parties names countries.
+        before_part = _COMPOUND_BEFORE.search(text, max(0, start - 40), start)
+        after_part = _COMPOUND_AFTER.match(text, end)
+        names = gazetteer().names
+        if (before_part and before_part.group(1) in names) or (after_part and after_part.group(1) in names):
+            return False
     before, after = word_before(text, start), word_after(text, end)
     if _HONORIFIC_BEFORE.search(text[max(0, start - 6):start]):
         return True

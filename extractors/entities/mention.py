@@ -57,7 +57,11 @@ def previous_word(text: str, pos: int) -> tuple[str, int] | None:
     "Exploration Agency" -> ("Exploration", start))."""
     if pos < 2 or text[pos - 1] != " ":
         return None
-    start = max(text.rfind(" ", 0, pos - 1), text.rfind("\n", 0, pos - 1), text.rfind("\t", 0, pos - 1)) + 1
+    # The last space, line break or tab before the word; the two rarer ones are
+    # only looked for after the space (searching the whole prefix for a tab that
+    # is not there made this quadratic in the length of the text).
+    space = text.rfind(" ", 0, pos - 1)
+    start = max(space, text.rfind("\n", space + 1, pos - 1), text.rfind("\t", space + 1, pos - 1)) + 1
     word = text[start:pos - 1]
     if word[:1] in _OPENING_QUOTES:  # “Digital Overseas Promotion Platform”
         word, start = word[1:], start + 1

@@ -24,7 +24,7 @@ names most).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,13 +44,16 @@ _FOLLOWER = re.compile(r" ([A-Z][\w’'\-]*)")
 _UNITS = frozenset({"Division", "Bureau", "Office", "Section", "Department", "Unit"})
 _NUMBER = re.compile(r"[\d.\-–]+$")
 # Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
-_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?![\w-])")
+# An acronym may open a compound of parties: "EU-Canada", "ASEAN-Japan".
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?:(?![\w-])|(?=-[A-Z][a-z]))")
 _DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
 _DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
 # What follows the colon of a _DEFINITION_COLON: found first, since a pattern
 # that opens with \b loses the regex engine's fast scan.
 _DEFINITION_COLON_TAIL = re.compile(r":\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+")
 _GENERIC_MODIFIERS = frozenset(read_lines("generic_modifiers.txt"))
+# First words of the names of bodies above states, which have no home country.
+_SUPRANATIONAL = frozenset(read_lines("supranational_words.txt"))
 _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # Names led by a bilateral compound are dialogues, working groups or funds of
 # the two sides ("Japan-UK Digital Group"), not standing organizations.
@@ -80,6 +83,7 @@ def _defines_acronym(text: str, pos: int) -> bool:
     return bool(match) and _is_acronym(match.group(1))
 
 
+@lru_cache(maxsize=65536)
 def initials_match(acronym: str, name: str) -> bool:
     """True when the acronym's letters are initials of the name's content words,
     in order, starting with the first: "MIC" ~ "Ministry of Internal Affairs and
@@ -104,7 +108,9 @@ class OrganizationFinder:
         self.text = text
         self.hits = lexicon().scan(text) if hits is None else hits
         self.countries = {m.start: m for m in country_mentions}
+        self.country_starts = sorted(self.countries)
         self.country_names = countries().names
+        self.demonyms = countries().demonyms
         self.registry = bodies()
         self.rules = rules()
         # Edges depend only on the text and its countries; organizations, events
@@ -115,6 +121,13 @@ class OrganizationFinder:
     # ------------------------------------------------------------------ helpers
     def country_at(self, pos: int) -> Mention | None:
         return self.countries.get(pos)
+
+    def first_country_in(self, start: int, end: int) -> Mention | None:
+        """The first country mention starting in [start, end), by bisection."""
+        i = bisect_left(self.country_starts, start)
+        if i < len(self.country_starts) and self.country_starts[i] < end:
+            return self.countries[self.country_starts[i]]
+        return None
 
     def _has_head(self, phrase: str) -> bool:
         return any(w in self.rules.heads for w in phrase.split())
@@ -143,6 +156,13 @@ class OrganizationFinder:
             if found is None:
                 return start
             word, word_start = found
+            if word == "&":
+                # "Korea Internet & Security Agency": "&" binds the words of one name.
+                left = previous_word(text, word_start)
+                if left is None or not left[0][0].isupper() or is_stop_word(left[0]):
+                    return start
+                start = word_start
+                continue
             if word == "and" and not crossed_and:
                 if self._can_cross_and(word_start, start):
                     crossed_and = True
@@ -237,13 +257,13 @@ class OrganizationFinder:
             end, of_country, of_start = self.right_edge(head_end, takes_complement)
             has_left = start < head_start
             has_complement = end > head_end and of_country is None or of_start > head_end
+            if not has_left and not has_complement:
+                continue
             if "body" in match.categories and end <= match.end:
                 continue  # the registry rule has it
             follower = _FOLLOWER.match(text, end)
             if follower and follower.group(1) not in self.country_names and not is_stop_word(follower.group(1)):
                 continue  # "High Altitude Platform Station": the head is further on
-            if not has_left and not has_complement:
-                continue
             if of_country is None:
                 end = self._cut_at_registry_name(start, end)
             name = text[start:end]
@@ -254,13 +274,18 @@ class OrganizationFinder:
             if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
                 continue
             country = of_country.canonical if of_country else None
-            possessive = _POSSESSIVE.search(text, max(0, start - 40), start)
+            # (A possessive ends right before the name: test that before searching.)
+            possessive = _POSSESSIVE.search(text, max(0, start - 40), start) \
+                if text[start - 3:start] in ("'s ", "’s ") else None
             if possessive and country is None:
                 owner = self.country_at(possessive.start(1))
                 country = owner.canonical if owner else None
             if country is None:
-                inside = next((m for p, m in self.countries.items() if start <= p < end), None)
+                inside = self.first_country_in(start, end)
                 country = inside.canonical if inside else None
+            if country is None:
+                # "Brazilian Development Bank", "Indian Space Research Organisation"
+                country = self.demonyms.get(first) or self.country_names.get(first)
             trailing = self.country_at(end + 1) if text[end:end + 1] == " " else None
             if trailing and country is None and not _CAPSEQ.match(text, trailing.end + 1):
                 country = trailing.canonical
@@ -408,11 +433,20 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
             target.acronym = match.group(1)
 
     # Canonical names: an "of <country>" ending that is not part of the name is dropped.
+    kept_endings = []
     for mention in listed:
         scope, _, of_start = (mention.title or "any|-1").partition("|")
-        mention.canonical = _strip_of_country(mention.canonical, int(of_start), mention.start,
-                                              mention.acronym, registry)
+        canonical = _strip_of_country(mention.canonical, int(of_start), mention.start, mention.acronym, registry)
+        if canonical == mention.canonical and int(of_start) >= 0:
+            kept_endings.append((mention, mention.canonical[:int(of_start) - mention.start]))
+        mention.canonical = canonical
         mention.title = scope
+    # One body, one name: "Department of ... of Australia" in a title line is the
+    # "Department of ..." its acronym definition named later.
+    canonicals = {m.canonical for m in listed}
+    for mention, short in kept_endings:
+        if short in canonicals:
+            mention.canonical = short
 
     # Bare acronyms.
     full_names = {m.canonical: m for m in listed}
@@ -503,7 +537,8 @@ def _fill_document_fields(mentions: list[Mention], used_acronyms: set[str], coun
             acronym = body.acronym
         m.acronym = acronym
         country = country_of.get(m.canonical) or (body.country if body else None)
-        if country is None and body is None and m.title == "national":
-            country = home
+        if country is None and body is None and m.title == "national" \
+                and (m.canonical or "").split(" ")[0] not in _SUPRANATIONAL:
+            country = home  # not for "European Defence Agency", "International ... Agency"
         m.country = country
         m.title = None

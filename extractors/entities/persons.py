@@ -14,16 +14,22 @@ after the name, or the document's home country.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.entities.gazetteer import bodies, countries, read_lines, trie_regex
 from extractors.entities.lexicon import Hit, lexicon
-from extractors.entities.mention import Mention, is_stop_word
+from extractors.entities.mention import Mention, is_stop_word, previous_word
 from extractors.entities.organizations import home_country, rules as org_rules
 
-_NAME_PART = r"(?:[A-Z][a-zA-Z’'\-]+|[A-Z]\.)"
-_NAME = re.compile(rf"{_NAME_PART}(?: {_NAME_PART}){{0,4}}(?:,? Jr\.)?")
+# A capitalized name word (any script's letters: "António"), or an initial.
+_NAME_PART = r"(?:[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|[’'\-])+|[A-Z]\.)"
+# Lower-case particles inside a name: "Ursula von der Leyen", "Lula da Silva".
+_PARTICLE = r"(?:von|van|der|den|de|del|da|das|dos|du|di|bin|binti|al|el|la|le)"
+_NAME = re.compile(rf"{_NAME_PART}(?:(?: {_PARTICLE}){{0,2}} {_NAME_PART}){{0,4}}(?:,? Jr\.)?")
+_FOLLOWING_WORD = re.compile(r" ([A-Za-z]+)\b")
+_LINK_BEFORE_TITLE = re.compile(r"(?:,? and(?: the)?|,)\s*$")
 _PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
 _APPOSITIVE_END = re.compile(
     r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|;|\.\s|\.$|\n|\s\(|"
@@ -39,6 +45,7 @@ class PersonRules:
     title_regex: re.Pattern  # to tell whether an appositive opens with a title
     honorifics: frozenset[str]
     portfolio_words: frozenset[str]
+    postnominals: frozenset[str]  # "MP", "QC", "OBE": after a name, not part of it
 
 
 @lru_cache(maxsize=1)
@@ -47,18 +54,23 @@ def rules() -> PersonRules:
         title_regex=re.compile(trie_regex(read_lines("person_titles.txt")).pattern),
         honorifics=frozenset(read_lines("honorifics.txt")),
         portfolio_words=frozenset(read_lines("portfolio_words.txt")),
+        postnominals=frozenset(read_lines("postnominals.txt")),
     )
 
 
 def _clean_name(match_text: str, r: PersonRules) -> str:
     words = match_text.split(" ")
+    # Nothing after post-nominal letters is the name ("James Cleverly MP Published").
+    cut = next((i for i, w in enumerate(words) if i and w.rstrip(",") in r.postnominals), None)
+    if cut is not None:
+        words = words[:cut]
     while words and _is_non_name(words[-1].rstrip(","), r) and not words[-1].startswith("Jr"):
         words.pop()
     return " ".join(words)
 
 
 def _is_non_name(word: str, r: PersonRules) -> bool:
-    return (is_stop_word(word) or word in r.portfolio_words or word in org_rules().heads
+    return (is_stop_word(word) or word in r.portfolio_words or word in r.postnominals or word in org_rules().heads
             or word in countries().names or word in _MONTHS or word in r.honorifics
             or word.isupper() and len(word) > 1 and word in bodies().by_acronym)
 
@@ -83,10 +95,16 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
     home = home_country(country_mentions)
     found: dict[int, Mention] = {}
 
+    country_starts = sorted(m.start for m in country_mentions)
+    first_country_at = {}
+    for m in country_mentions:
+        first_country_at.setdefault(m.start, m)
+    org_starts = sorted((m.start, not m.country) for m in org_mentions)
+
     def country_in(start: int, end: int) -> str | None:
-        for m in country_mentions:
-            if start <= m.start < end:
-                return m.canonical
+        i = bisect_left(country_starts, start)
+        if i < len(country_starts) and country_starts[i] < end:
+            return first_country_at[country_starts[i]].canonical
         for m in org_mentions:
             if start <= m.start < end and m.country:
                 return m.country
@@ -100,17 +118,48 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
                 return target.canonical if target.label == "COUNTRY" else target.country
         return None
 
+    def international_body_in(start: int, end: int) -> bool:
+        """True when an organization of no country (the European Commission, the
+        UN) is named in the range: its officials get no home country."""
+        i = bisect_left(org_starts, (start, False))
+        while i < len(org_starts) and org_starts[i][0] < end:
+            if org_starts[i][1]:
+                return True
+            i += 1
+        return False
+
+    title_starts = sorted(h.start for h in hits if "person_title" in h.categories)
+
     # Title, optional portfolio, optional honorific, name.
     for match in hits:
         if "person_title" not in match.categories:
             continue
         title_start, title_end = match.start, match.end
+        # "Technology Secretary", "External Affairs Minister": portfolio words before the title.
+        for _ in range(3):
+            before = previous_word(text, title_start)
+            if before is None or before[0] not in r.portfolio_words or before[0] in countries().names:
+                break
+            title_start = before[1]
         portfolio = _PORTFOLIO.match(text, title_end)
         pos = portfolio.end() if portfolio else title_end
+        portfolio_text = portfolio.group() if portfolio else ""
+        # "Minister of Mines and Energy Alexandre Silveira and Federal Minister
+        # Robert Habeck": the portfolio ends before the next person's title.
+        k = bisect_right(title_starts, title_end)
+        if portfolio and k < len(title_starts) and title_starts[k] < pos:
+            cut = text[title_end:title_starts[k]]
+            link = max(cut.rfind(" and "), cut.rfind(", "))
+            cut = cut[:link] if link > 0 else _LINK_BEFORE_TITLE.sub("", cut)
+            while cut and not cut[-1].isalnum():
+                cut = cut[:-1]
+            portfolio_text = cut
+            pos = title_end + len(cut)
+            portfolio = portfolio if cut else None
         name_start = None
         # "Prime Minister of Japan Her Excellency Takaichi Sanae": the honorific
-        # ends the portfolio and starts the name.
-        honorific = next((p for p in range(title_end, pos + 1) if p in honorific_ends), None)
+        # ends the portfolio and starts the name ("Minister Dr. S. Jaishankar").
+        honorific = next((p for p in range(title_end, pos + 2) if p in honorific_ends), None)
         if honorific is not None and not any(c in text[title_end:honorific] for c in ",;\n"):
             pos = honorific - 1 if honorific > title_end else title_end
             portfolio = portfolio if pos > title_end else None
@@ -118,9 +167,10 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         elif portfolio:
             # "Minister of Internal Affairs and Communications Suzuki": the name is
             # the trailing words that are not part of the portfolio.
-            words = portfolio.group().split(" ")
+            words = portfolio_text.split(" ")
             tail = []
-            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 2:
+            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 2 \
+                    and not words[-1].endswith(","):  # "of the European Commission, Ursula ..."
                 tail.insert(0, words.pop())
             if not tail:
                 continue
@@ -139,16 +189,22 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         if text[name_start + len(name):name_start + len(name) + 1].isalnum():
             continue
         end = name_start + len(name)
-        title = " ".join(text[title_start:pos].split())
+        title = " ".join(text[title_start:pos].split()).rstrip(",;:")
         country = country_in(title_start, pos)
         of_country = _OF_AFTER_NAME.match(text, end)
         if of_country and of_country.end() in countries_at:
+            # "President Donald J. Trump of the United States"
             target = countries_at[of_country.end()]
-            title = f"{title} of {text[target.start:target.end]}"
+            title = f"{title} {' '.join(text[end:target.end].split())}"
             country = country or target.canonical
+        elif of_country and of_country.end() in orgs_at:
+            # "Minister Lee Jong-ho of the Ministry of Science and ICT"
+            country = country or orgs_at[of_country.end()].country
         if country is None and portfolio:
             country = _ministry_country(title, org_mentions)
-        country = country or country_after(end) or home
+        if country is None and international_body_in(title_start, pos):
+            country = ""
+        country = country or country_after(end) or (None if country == "" else home)
         found[name_start] = Mention(name_start, end, "PERSON", name, "person_title", title=title, country=country)
     # Honorific, name, optional ", <title>".
     chained = {end_ for end_ in honorific_ends.values()}
@@ -165,15 +221,53 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         start, end = name_start, name_start + len(name)
         if start in found:
             continue  # already read with the title before it
-        title, title_start, title_end = _appositive_title(text, end, r)
+        title, title_start, title_end = _appositive_title(text, _after_postnominals(text, end, r), r)
         country = None
         if title:
             title, country = _trim_title(text, title, title_start, title_end, orgs_at, countries_at)
             country = country or country_in(title_start, title_end)
-        country = country or country_after(end) or home
+        if country is None and title and international_body_in(title_start, title_end):
+            country = ""
+        country = country or country_after(end) or (None if country == "" else home)
         found[start] = Mention(start, end, "PERSON", name, "person_honorific", title=title, country=country)
 
-    return list(found.values())
+    # A title word inside a name read after an honorific is not a title ("the
+    # Hon Madeleine King MP": "King" there is a name).
+    honorific_spans = sorted((m.start, m.end) for m in found.values() if m.rule == "person_honorific")
+    kept = []
+    for m in found.values():
+        if m.rule == "person_title":
+            i = bisect_right(honorific_spans, (m.start, m.end)) - 1
+            if any(s < m.end and m.start < e for s, e in honorific_spans[max(0, i - 1):i + 2]):
+                continue
+        kept.append(m)
+    return _join_short_names(kept)
+
+
+def _after_postnominals(text: str, end: int, r: PersonRules) -> int:
+    """Where the letters after a name end: "Madeleine King| MP, Minister ..."."""
+    while True:
+        match = _FOLLOWING_WORD.match(text, end)
+        if not match or match.group(1) not in r.postnominals:
+            return end
+        end = match.end()
+
+
+def _join_short_names(persons: list[Mention]) -> list[Mention]:
+    """A one-word name that is a word of exactly one longer name of the document
+    is that person ("Minister Lee" after "Minister Lee Jong-ho")."""
+    full = {m.canonical: m for m in persons if len((m.canonical or "").split()) > 1}
+    for m in persons:
+        if len((m.canonical or "").split()) != 1:
+            continue
+        owners = [f for name, f in full.items() if m.canonical in name.replace("-", " ").split()
+                  or m.canonical in name.split()]
+        if len(owners) == 1:
+            owner = owners[0]
+            m.canonical = owner.canonical
+            m.title = m.title if m.title and len(m.title) > len(owner.title or "") else owner.title
+            m.country = owner.country or m.country
+    return persons
 
 
 def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | None, int, int]:
