@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.trie import trie_pattern as trie_regex
+
 DATA_DIR = Path(__file__).with_name("data")
 
 
@@ -49,28 +51,6 @@ class Lexicon:
             "TO": rf"(?:{optional}[-–—]{optional}|{space}(?:to|until|till|through|thru){space})",
             "AND": rf"(?:,?{space}(?:and|&){space})",
         }
-
-
-def trie_regex(words) -> str:
-    """One regex matching any of ``words``, factored as a trie so that ``re`` tries one
-    branch per character instead of every word: ``["Mar", "March", "May"]`` -> ``Ma(?:r(?:ch)?|y)``.
-    """
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        alternatives = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not alternatives:
-            return ""
-        if len(alternatives) == 1 and "" not in node:
-            return alternatives[0]
-        return "(?:" + "|".join(alternatives) + ")" + ("?" if "" in node else "")
-
-    return emit(trie)
 
 
 def _cased(words) -> list[str]:

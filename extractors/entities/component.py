@@ -9,12 +9,11 @@ orders them and turns their mentions into spans.
 from __future__ import annotations
 
 import weakref
-from bisect import bisect_left, bisect_right
 
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 import numpy
 from spacy.attrs import IDX
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors import spans

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pycountry
 
+from extractors.trie import trie_pattern
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -29,25 +31,7 @@ def trie_regex(words, flags: int = 0) -> re.Pattern:
     letter or digit; a leading ``\\b`` rather than a look-behind keeps the
     regex engine's fast scan for the first character).
     """
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if end:
-            # Greedy optional: the longer name wins ("Guinea-Bissau" over "Guinea").
-            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
-        return body
-
-    pattern = build(trie)
+    pattern = trie_pattern(words)
     return re.compile(rf"\b(?:{pattern})(?!\w)", flags)
 
 

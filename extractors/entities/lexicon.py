@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
 from functools import lru_cache
+from typing import NamedTuple
 
 from extractors.entities.gazetteer import bodies, countries, read_csv, read_jsonl, read_lines
+from extractors.trie import trie_pattern
 
 
 class Hit(NamedTuple):
@@ -25,26 +26,6 @@ class Hit(NamedTuple):
     end: int
     surface: str  # as matched (lower-cased for the case-insensitive categories)
     categories: frozenset[str]
-
-
-def _trie_pattern(words) -> str:
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:  # greedy optional: the longest entry wins
-            return "(?:" + body + ")?"
-        return body
-
-    return build(trie)
 
 
 @dataclass(frozen=True)
@@ -119,8 +100,8 @@ def lexicon() -> Lexicon:
         for surface in topic["any"]:
             lower[surface.lower()].add("topic")
     return Lexicon(
-        regex=re.compile(rf"(?:{_trie_pattern(exact)})(?![\w])"),
-        lower_regex=re.compile(rf"(?:{_trie_pattern(lower)})(?![\w])"),
+        regex=re.compile(rf"(?:{trie_pattern(exact)})(?![\w])"),
+        lower_regex=re.compile(rf"(?:{trie_pattern(lower)})(?![\w])"),
         categories={k: frozenset(v) for k, v in exact.items()},
         lower_categories={k: frozenset(v) for k, v in lower.items()},
     )
