@@ -53,6 +53,8 @@ def build_nlp(components: tuple[str, ...] = COMPONENTS) -> Language:
 @lru_cache(maxsize=1)
 def default_nlp() -> Language:
     nlp = build_nlp()
+    # One tiny document loads every lazily built gazetteer and regex first.
+    make_doc(DocumentInput("warm-up", "Japan's Ministry (MIC) will sign the MOC on 1 May 2024.\n"), nlp)
     # The gazetteers and pattern tables are long-lived; moving them out of the
     # collector's reach stops every collection from rescanning them (~0.4 µs/word).
     gc.freeze()
