@@ -31,6 +31,34 @@ _COORDINATED_GAP = re.compile(r"\s*,?\s*(?:and|while|but)\s+(?:the|a|an)\s*\Z")
 _SIGNATORIES_LINE = re.compile(r"(?im)^\W*(?:signator(?:y|ies)\b|signed (?:at|in|on|by)\b)")
 
 
+_KEPT_LABELS = frozenset(("COUNTRY", "ORG", "TOPIC"))
+
+
+def _START_NEG_END(t):
+    return (t[0], t[1])
+
+
+def _same_text(doc: Doc, text: str) -> bool:
+    """Whether ``text`` has the doc's characters at the doc's offsets."""
+    if not len(doc):
+        return True
+    last = doc[-1]
+    return len(text) == last.idx + len(last.text_with_ws)
+
+
+def _actor_name(label: str, canonical, acronym, text: str):
+    """``extractors.entities.actor_name`` on values already read from the span."""
+    if label == "COUNTRY":
+        return canonical
+    if label != "ORG":
+        return None
+    from extractors.entities.gazetteer import bodies
+    body = bodies().by_surface.get(canonical or "")
+    if body is not None and body.kind == "bloc":
+        return body.acronym or body.name
+    return acronym or canonical or text
+
+
 @dataclass
 class EntityRef:
     start: int
@@ -51,13 +79,18 @@ class DocIndex:
         self.text = doc.text if text is None else text
         self.lex = lex
         # Span attributes are read lazily: only spans near a mention pay for them.
-        self._spans = sorted(
-            ((span.start_char, -span.end_char, span.label_, span) for span in doc.spans.get(spans.ENTITIES, [])),
-            key=lambda t: (t[0], t[1]),
-        )
-        self._spans = [t for t in self._spans if t[2] in ("COUNTRY", "ORG", "TOPIC")]
+        kept = []
+        for span in doc.spans.get(spans.ENTITIES, []):
+            label = span.label_
+            if label in _KEPT_LABELS:
+                kept.append((span.start_char, -span.end_char, label, span))
+        kept.sort(key=_START_NEG_END)
+        self._spans = kept
         self.entity_starts = [t[0] for t in self._spans]
+        # Span.text joins tokens: slice the same characters from the text when it is the doc's.
+        self._same_text = _same_text(doc, self.text)
         self._refs: dict[int, EntityRef] = {}
+        self._parties_cache: dict[tuple, list[str]] = {}
         dates = sorted(
             (d.start_char, d.end_char, d) for d in doc.spans.get(spans.DATES, [])
         )
@@ -73,15 +106,19 @@ class DocIndex:
         ref = self._refs.get(i)
         if ref is None:
             start, neg_end, label, span = self._spans[i]
+            underscore = span._
+            canonical = underscore.canonical
+            acronym = underscore.acronym
+            country = underscore.country
+            text = self.text[start:-neg_end] if self._same_text else span.text
             actor = None
             if label != "TOPIC":
                 try:
-                    from extractors.entities import actor_name
-                    actor = actor_name(span)
+                    actor = _actor_name(label, canonical, acronym, text)
                 except Exception:  # the entity layer is optional for this component
                     actor = None
-            ref = EntityRef(start, -neg_end, label, span.text, span._.canonical, span._.acronym, span._.country,
-                            actor or span._.canonical or span.text)
+            ref = EntityRef(start, -neg_end, label, text, canonical, acronym, country,
+                            actor or canonical or text)
             self._refs[i] = ref
         return ref
 
@@ -142,12 +179,18 @@ class DocIndex:
         return None
 
     def entities_in(self, start: int, end: int, labels: tuple[str, ...]) -> list[EntityRef]:
+        entries = self._spans
+        count = len(entries)
+        refs = self._refs
         i = bisect_left(self.entity_starts, start)
         found = []
-        while i < len(self._spans) and self._spans[i][0] < end:
-            _, neg_end, label, _ = self._spans[i]
-            if -neg_end <= end and label in labels:
-                found.append(self._ref(i))
+        while i < count:
+            entry = entries[i]
+            if entry[0] >= end:
+                break
+            if -entry[1] <= end and entry[2] in labels:
+                ref = refs.get(i)
+                found.append(ref if ref is not None else self._ref(i))
             i += 1
         return found
 
@@ -162,8 +205,15 @@ class DocIndex:
     def parties_in(self, start: int, end: int, excluded: list[tuple[int, int]] = (), with_bodies: bool = True) -> list[str]:
         """Countries and groupings named in the range: a country that only
         qualifies a body ("Japan's Ministry of ...") counts through the body."""
-        found: dict[str, None] = {}
         excluded = [(a, b) for a, b in excluded if a < end and b > start]  # only spans that can matter
+        key = (start, end, with_bodies, tuple(excluded))
+        cached = self._parties_cache.get(key)
+        if cached is None:
+            cached = self._parties_cache[key] = self._parties_in(start, end, excluded, with_bodies)
+        return list(cached)
+
+    def _parties_in(self, start: int, end: int, excluded: list[tuple[int, int]], with_bodies: bool) -> list[str]:
+        found: dict[str, None] = {}
         ents = [e for e in self.entities_in(start, end, ("COUNTRY", "ORG"))
                 if not any(a <= e.start < b for a, b in excluded)]
         orgs = [e for e in ents if e.label == "ORG"]
@@ -266,22 +316,44 @@ class DocIndex:
         return found
 
 
+_AFTER_LEAD = re.compile(r"^[\s”\"]*(,?)[\s”\"]*")
+_AFTER_COMMA = re.compile(r"^\s*,?\s*")
+_GAP_STOP = re.compile(r"[.;:]\s")
+_GAP_COORDINATION = re.compile(r"\b(?:and|or)\s+(?:a|an|the)\b")
+_OPENING_GERUND = re.compile(r"\W*(?:[\d.()]+\s+)?([A-Z][a-z]+ing)\b")
+_CUES: dict[tuple[int, str, str], tuple] = {}
+
+
+def _cues(lex: Lexicon, position: str, type_: str) -> tuple:
+    """The lexicon's cues at ``position`` that apply to ``type_``, in lexicon order."""
+    key = (id(lex.cues), position, type_)
+    found = _CUES.get(key)
+    if found is None:
+        found = (lex.cues, tuple(c for c in lex.cues if c.position == position and c.applies_to(type_)))
+        _CUES[key] = found
+    elif found[0] is not lex.cues:  # a new lexicon reused the id
+        found = (lex.cues, tuple(c for c in lex.cues if c.position == position and c.applies_to(type_)))
+        _CUES[key] = found
+    return found[1]
+
+
 def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:
     """The status the words around the mention state, or None."""
     status = None
+    type_ = mention.type
     inside = text[mention.head_end:mention.end]
-    for cue in lex.cues:
-        if cue.position == "inside" and cue.applies_to(mention.type) and cue.regex.search(inside):
+    for cue in _cues(lex, "inside", type_):
+        if cue.regex.search(inside):
             status = cue.status
             break
     if status is None:
         after = text[mention.end:min(seg_end, mention.end + 200)]
-        after = re.sub(r"^[\s”\"]*(,?)[\s”\"]*", r"\1 ", after)  # 'Declaration,” including ...'
+        after = _AFTER_LEAD.sub(r"\1 ", after)  # 'Declaration,” including ...'
         after = _AFTER_NOISE.sub("", after, count=1)
         after = _AFTER_ASIDE.sub("", after, count=1)
-        after = re.sub(r"^\s*,?\s*", "", after)
-        for cue in lex.cues:
-            if cue.position == "after" and cue.applies_to(mention.type) and cue.regex.search(after):
+        after = _AFTER_COMMA.sub("", after)
+        for cue in _cues(lex, "after", type_):
+            if cue.regex.search(after):
                 status = cue.status
                 break
         if status is not None and _NEGOTIATIONS_BEFORE.search(text, max(seg_start, mention.start - 40), mention.start):
@@ -292,22 +364,20 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
         window_start = max(seg_start, mention.start - 80)
         before = text[window_start:mention.start]
         best = None
-        for cue in lex.cues:
-            if cue.position != "before" or not cue.applies_to(mention.type):
-                continue
+        for cue in _cues(lex, "before", type_):
             for m in cue.regex.finditer(before):
                 gap = before[m.end():]
-                if len(gap) > 45 or re.search(r"[.;:]\s", gap) or re.search(r"\b(?:and|or)\s+(?:a|an|the)\b", gap):
+                if len(gap) > 45 or _GAP_STOP.search(gap) or _GAP_COORDINATION.search(gap):
                     continue
                 if best is None or m.end() > best[0]:
                     best = (m.end(), cue.status)
         status = best[1] if best else None
     if status is None:
         # An item that opens with the action: "11.1. Establishing bilateral frameworks ... such as the X Framework"
-        opening = re.match(r"\W*(?:[\d.()]+\s+)?([A-Z][a-z]+ing)\b", text[seg_start:mention.start])
+        opening = _OPENING_GERUND.match(text[seg_start:mention.start])
         if opening:
-            for cue in lex.cues:
-                if cue.position == "before" and cue.applies_to(mention.type) and cue.regex.fullmatch(opening.group(1).lower()):
+            for cue in _cues(lex, "before", type_):
+                if cue.regex.fullmatch(opening.group(1).lower()):
                     status = cue.status
                     break
     return adjust_status(status, mention.type)

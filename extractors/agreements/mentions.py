@@ -85,7 +85,8 @@ def _is_date_word(word: str) -> bool:
 
 
 def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    return [(m.start() + start, m.end() + start, m.group()) for m in _TOKEN.finditer(text[start:end])]
+    # Same tokens as on text[start:end]: the one lookbehind only sees characters of its own match.
+    return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, max(start, end))]
 
 
 def _line_bounds(text: str, pos: int) -> tuple[int, int]:

@@ -34,6 +34,7 @@ _KEY_STOPWORDS = frozenset(
 )
 _KEY_PREFIX = 6
 _TRAILING_ASIDE = re.compile(r"[”\"]?\s*\([^()]{1,40}\)")
+_HAS_BETWEEN = re.compile(r"\b(?:between|among)\b", re.I)
 _COUNTRY_LIST = re.compile(r"\bwith\s+(?:\w+\s+)?countries\s*:\s*")
 _BETWEEN = re.compile(r"\bbetween\s+((?:the\s+)?[A-Z][^,;.]{2,100}?\s+and\s+(?:the\s+)?[A-Z][^,;.]{2,80}?)(?=\s*(?:,|;|\.|$|\s+(?:including|to|in|on|for|with)\b))")
 
@@ -78,9 +79,14 @@ def _only_a_name(line: str, mention: Mention) -> bool:
 
 def normalize_words(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"\([^)]*\)", " ", text)  # acronyms and asides are not part of the key
-    text = re.sub(r"[.'’]", "", text)
-    return re.findall(r"[a-z0-9]+", text.replace("co-operation", "cooperation"))
+    text = _PARENTHESES.sub(" ", text)  # acronyms and asides are not part of the key
+    text = _DOTS_APOSTROPHES.sub("", text)
+    return _KEY_WORD.findall(text.replace("co-operation", "cooperation"))
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_DOTS_APOSTROPHES = re.compile(r"[.'’]")
+_KEY_WORD = re.compile(r"[a-z0-9]+")
 
 
 def key_words(name: str, party_words: set[str]) -> frozenset[str]:
@@ -387,7 +393,7 @@ class DocumentResolver:
         sentence = self.sentences[i]
         others = self._other_mention_spans(i)
         name_parties = self.index.parties_in(m.start, m.end)
-        record.has_between = bool(re.search(r"\b(?:between|among)\b", m.name, re.I))
+        record.has_between = bool(_HAS_BETWEEN.search(m.name))
         name_bodies = self.index.bodies_in(m.start, m.end)
         record.org_owned = bool(name_bodies) and not name_parties and not record.has_between
         parties = name_parties

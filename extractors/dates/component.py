@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from collections import Counter
 from pathlib import Path
 
+import numpy
+from spacy.attrs import IDX, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import registry
@@ -34,6 +37,13 @@ from extractors.dates.lexicon import DATA_DIR
 from extractors.dates.resolve import resolve
 
 LABEL = "DATE"
+# Span attributes live in ``doc.user_data`` under spaCy's own keys
+# (``("._.", name, start_char, end_char)``); the tagger writes them directly, as the
+# entity layer does, instead of building an ``Underscore`` object per attribute.
+_UNDERSCORE = "._."
+# Per doc: the span group the tagger made and one row per span (without the sentence
+# bounds' recomputation), so ``rows`` need not read every span back.
+_RECORDS: "weakref.WeakKeyDictionary[Doc, tuple]" = weakref.WeakKeyDictionary()
 _MENTIONS_FISCAL = re.compile(r"FY|F\.Y\.|[Ff]iscal|[Ff]inancial year")
 
 
@@ -52,8 +62,10 @@ def fiscal_calendars(path: str = str(DATA_DIR / "fiscal_calendars.csv")) -> dict
 class DateTagger:
     """Finds, resolves and stores the dates of a doc; see the module docstring."""
 
-    def __init__(self, rules: DateGrammar, calendars: dict[str, FiscalCalendar], default_start_month: int):
+    def __init__(self, rules: DateGrammar, calendars: dict[str, FiscalCalendar], default_start_month: int,
+                 direct_user_data: bool = False):
         self.grammar = rules
+        self.direct_user_data = direct_user_data
         self.calendars = calendars
         # The corpus is mostly Japanese government documents, so an unknown
         # country gets the April fiscal year (Settings.fiscal_year_start_month).
@@ -63,8 +75,7 @@ class DateTagger:
         """The fiscal calendar of the country the document mentions most (entities, if tagged)."""
         if spans.ENTITIES not in doc.spans or not _MENTIONS_FISCAL.search(text):
             return self.default_calendar
-        counts = Counter(s._.canonical for s in doc.spans[spans.ENTITIES]
-                         if s.label_ == "COUNTRY" and s._.canonical in self.calendars)
+        counts = Counter(c for c in _country_canonicals(doc) if c in self.calendars)
         if not counts:
             return self.default_calendar
         return self.calendars[counts.most_common(1)[0][0]]
@@ -85,19 +96,39 @@ class DateTagger:
             located.append((expr, span))
         resolved = {id(e) for e in resolve([e for e, _ in located], published, calendar)}
         found = []
+        records = []
+        direct = self.direct_user_data
+        user_data = doc.user_data
+        key = _UNDERSCORE
         for expr, span in located:
             if id(expr) not in resolved:
                 continue
             value = expr.value
-            span._.date_value = value.value
-            span._.granularity = value.granularity
-            span._.start_date = value.start_date
-            span._.end_date = value.end_date
-            span._.relative = expr.relative is not None
-            span._.anchor = expr.anchor
-            span._.rule = f"accords_dates:{expr.rule}"
+            relative = expr.relative is not None
+            rule = f"accords_dates:{expr.rule}"
+            if direct:
+                start_char, end_char = span.start_char, span.end_char
+                user_data[(key, "date_value", start_char, end_char)] = value.value
+                user_data[(key, "granularity", start_char, end_char)] = value.granularity
+                user_data[(key, "start_date", start_char, end_char)] = value.start_date
+                user_data[(key, "end_date", start_char, end_char)] = value.end_date
+                user_data[(key, "relative", start_char, end_char)] = relative
+                user_data[(key, "anchor", start_char, end_char)] = expr.anchor
+                user_data[(key, "rule", start_char, end_char)] = rule
+                records.append((start_char, end_char))
+            else:
+                ext = span._
+                ext.date_value = value.value
+                ext.granularity = value.granularity
+                ext.start_date = value.start_date
+                ext.end_date = value.end_date
+                ext.relative = relative
+                ext.anchor = expr.anchor
+                ext.rule = rule
             found.append(span)
         doc.spans[spans.DATES] = found
+        if direct:
+            _RECORDS[doc] = (doc.spans[spans.DATES], records, text)
         return doc
 
 
@@ -115,7 +146,31 @@ def make_date_tagger(nlp: Language, name: str, rules: DateGrammar, fiscal_calend
         from pipelines.settings import get_settings
 
         default_fiscal_start_month = get_settings().fiscal_year_start_month
-    return DateTagger(rules, fiscal_calendars, default_fiscal_start_month)
+    return DateTagger(rules, fiscal_calendars, default_fiscal_start_month, _user_data_keys_match(nlp))
+
+
+def _user_data_keys_match(nlp: Language) -> bool:
+    """True when this spaCy keeps span extensions under the keys written here."""
+    probe = nlp.make_doc("probe text")
+    span = probe[0:1]
+    span._.anchor = "probe"
+    return probe.user_data.get((_UNDERSCORE, "anchor", span.start_char, span.end_char)) == "probe"
+
+
+def _country_canonicals(doc: Doc) -> list:
+    """``_.canonical`` of the document's COUNTRY entities, in span order: from the entity
+    layer's own records when it left its span group as made (no Span per entity)."""
+    group = doc.spans[spans.ENTITIES]
+    try:
+        from extractors.entities.component import _RECORDS as entity_records
+    except ImportError:  # pragma: no cover
+        entity_records = None
+    cached = entity_records.get(doc) if entity_records is not None else None
+    if cached is None or cached[0] is not group or len(cached[1]) != len(group):
+        return [s._.canonical for s in group if s.label_ == "COUNTRY"]
+    get = doc.user_data.get
+    return [get((_UNDERSCORE, "canonical", start, end))
+            for start, end, label in cached[1] if label == "COUNTRY"]
 
 
 def doc_text(doc: Doc) -> str:
@@ -134,7 +189,7 @@ class SentenceIndex:
     def __init__(self, doc: Doc, text: str | None = None):
         text = doc_text(doc) if text is None else text
         if doc.has_annotation("SENT_START"):
-            bounds = [(s.start_char, s.end_char) for s in doc.sents]
+            bounds = _sentence_bounds(doc)
         else:
             bounds = [m.span() for m in re.finditer(r"[^\n]+", text)]
         self.starts = [b[0] for b in bounds]
@@ -147,6 +202,21 @@ class SentenceIndex:
             return start_char, end_char
         first, last = self.spans[i]
         return first, max(last, end_char)
+
+
+def _sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    """``(start_char, end_char)`` of each of ``doc.sents``, from the SENT_START array:
+    iterating ``doc.sents`` makes a Span per sentence and a Token per word."""
+    if "sents" in doc.user_hooks:
+        return [(s.start_char, s.end_char) for s in doc.sents]
+    if not len(doc):
+        return []
+    array = doc.to_array([SENT_START, IDX, LENGTH])
+    starts = numpy.flatnonzero(array[1:, 0] == 1) + 1
+    firsts = numpy.concatenate(([0], starts))
+    lasts = numpy.concatenate((starts, [len(doc)])) - 1
+    idx, length = array[:, 1].astype(numpy.int64), array[:, 2].astype(numpy.int64)
+    return list(zip(idx[firsts].tolist(), (idx[lasts] + length[lasts]).tolist()))
 
 
 def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
@@ -172,6 +242,9 @@ def rows(doc: Doc) -> list[dict]:
     """Rows of the ``dates`` table (every column but ``doc_id``)."""
     result = []
     found = doc.spans[spans.DATES] if spans.DATES in doc.spans else []
+    cached = _RECORDS.get(doc) if len(found) else None
+    if cached is not None and cached[0] is found and len(cached[1]) == len(found):
+        return _rows_from_records(doc, cached[1], cached[2])
     sentences = SentenceIndex(doc) if len(found) else None
     for span in found:
         sentence_start, sentence_end = sentences.bounds(span.start_char, span.end_char)
@@ -185,6 +258,31 @@ def rows(doc: Doc) -> list[dict]:
             "anchor": span._.anchor,
             "start_char": span.start_char,
             "end_char": span.end_char,
+            "sentence_start": sentence_start,
+            "sentence_end": sentence_end,
+        })
+    return result
+
+
+def _rows_from_records(doc: Doc, records: list[tuple[int, int]], text: str) -> list[dict]:
+    """The rows of ``rows`` from the tagger's own records: the attribute values are read
+    from ``doc.user_data`` (where ``span._`` reads them), the text from the doc's string."""
+    sentences = SentenceIndex(doc, text)
+    get = doc.user_data.get
+    key = _UNDERSCORE
+    result = []
+    for start, end in records:
+        sentence_start, sentence_end = sentences.bounds(start, end)
+        result.append({
+            "text": text[start:end],
+            "value": get((key, "date_value", start, end)),
+            "granularity": get((key, "granularity", start, end)),
+            "start_date": get((key, "start_date", start, end)),
+            "end_date": get((key, "end_date", start, end)),
+            "relative": bool(get((key, "relative", start, end), False)),
+            "anchor": get((key, "anchor", start, end)),
+            "start_char": start,
+            "end_char": end,
             "sentence_start": sentence_start,
             "sentence_end": sentence_end,
         })
