@@ -12,6 +12,8 @@ they ran before it, and still finds instruments, names and statuses without them
 """
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
@@ -48,12 +50,10 @@ class AgreementExtractor:
         same = document is not None and len(document.text) == size
         text = document.text if same else doc.text
         resolved = DocumentResolver(doc, self.lex, text).resolve(triggers)
-        ids = {}
+        ids = _record_ids(resolved)
         found = []
         for r in resolved:
             record = r.record
-            if id(record) not in ids:
-                ids[id(record)] = _record_id(record, resolved)
             m = r.mention
             span = doc.char_span(m.start, m.end, label=record.type, alignment_mode="expand")
             if span is None:
@@ -75,6 +75,87 @@ class AgreementExtractor:
             found.append(span)
         doc.spans[spans.AGREEMENTS] = found
         return doc
+
+
+# Types whose distinctive proper names identify the instrument whatever the
+# parties a document happens to list ("the CPTPP" with [JPN] or [JPN, SGP]).
+_NAMED_TYPES = ("agreement", "declaration", "framework", "partnership")
+# Name words (6-letter key prefixes) that do not tell one instrument from
+# another of the same kind: "Japan-UK Digital Partnership" and "Japan-EU
+# Digital Partnership", "Korea-EU FTA" and "Korea-GCC FTA" differ only by parties.
+_GENERIC_NAME_WORDS = frozenset(
+    "agreem treaty conven partne framew declar joint statem memora unders cooper collab econom trade free "
+    "compre strate digita enhanc global specia upgrad bilate minist leader summit meetin fta epa cepa "
+    "ecta ceca pact protoc arrang new closer relati mutual instit basic initia".split()
+)
+# "Agreement concerning the Transfer of Defense Equipment", "Treaty on ...":
+# a descriptive title that states reuse with each partner.
+_TEMPLATE_TITLE = re.compile(r"^\s*(?:the\s+)?(?:joint\s+|bilateral\s+)?[A-Za-z]+\s+(?:concerning|on|between|regarding|for|of|in|to|with)\b", re.I)
+_MIN_DISTINCTIVE = 2
+
+
+def _record_ids(resolved) -> dict[int, str]:
+    """``agreement_id`` per record (by ``id(record)``).
+
+    The per-document id hashes type, parties and name key (``_record_id``),
+    which keeps apart different instruments with similar names.  Records of a
+    distinctive proper name (``_name_id``) get an id that hashes the type and
+    the longest name's key words only, so another document that lists other
+    parties for it points to the same agreement.  Records that share a
+    per-document id share the new one (computed once, from the longest name of
+    the group); two groups that would share a name id keep their own ids
+    unless both carry the same full name key."""
+    records = []
+    seen = set()
+    for r in resolved:
+        if id(r.record) not in seen:
+            seen.add(id(r.record))
+            records.append(r.record)
+    local = {id(rec): _record_id(rec, resolved) for rec in records}
+    groups: dict[str, list] = {}
+    for rec in records:
+        groups.setdefault(local[id(rec)], []).append(rec)
+    named: dict[str, str] = {}
+    for old, members in groups.items():
+        longest = max(members, key=lambda rec: (len(rec.name), -records.index(rec)))
+        name_id = _name_id(longest)
+        if name_id is not None:
+            named[old] = name_id
+    # A name id claimed by several local groups is kept only when each of them
+    # is that very name (same type and full key): otherwise fall back.
+    claims: dict[str, list[str]] = {}
+    for old, name_id in named.items():
+        claims.setdefault(name_id, []).append(old)
+    final = {}
+    for old in groups:
+        name_id = named.get(old)
+        final[old] = name_id if name_id is not None and len(claims[name_id]) == 1 else old
+    for name_id, olds in claims.items():
+        if len(olds) > 1:
+            keys = {_full_key(max(groups[o], key=lambda rec: len(rec.name))) for o in olds}
+            if len(keys) == 1:
+                for o in olds:
+                    final[o] = name_id
+    return {id(rec): final[local[id(rec)]] for rec in records}
+
+
+def _full_key(record) -> tuple[str, frozenset[str]]:
+    return record.type, key_words(record.name, set())
+
+
+def _name_id(record) -> str | None:
+    """A party-free id for a distinctive proper name, else None."""
+    if record.type not in _NAMED_TYPES or record.is_document or not record.name:
+        return None
+    head_words = frozenset(w[:6] for w in normalize_words(record.type.replace("_", " ")))
+    own = record.key_words or key_words(record.name, set())  # party words of its context dropped
+    distinctive = own - _GENERIC_NAME_WORDS - head_words
+    if len([w for w in distinctive if not w.isdigit()]) < _MIN_DISTINCTIVE:
+        return None
+    full = key_words(record.name, set())  # the name's own country words stay in the key
+    if _TEMPLATE_TITLE.match(record.name) and full == own:
+        return None  # "Agreement concerning ..." with no party in its name: one per partner
+    return agreement_id(record.type, ["*"], full, None)
 
 
 def _record_id(record, resolved) -> str:

@@ -2,7 +2,9 @@
 document's ``agreement_mentions`` rows.
 
 Each document already resolved its mentions to an ``agreement_id`` that
-depends on nothing but the instrument (type, parties, name key), so the corpus
+depends on nothing but the instrument (type, parties, name key; for a
+distinctive proper name such as the CPTPP, type and name key only, so documents
+that list different parties for it share it and its parties are unioned here), so the corpus
 view is a plain group-by: no document is re-read and the result does not
 depend on the order documents were processed in.
 """

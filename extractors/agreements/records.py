@@ -6,7 +6,8 @@ Mentions are resolved in text order: an acronym to the name it abbreviates,
 Joint Statement" to the document itself, and a full name to an earlier record
 with the same name key and compatible parties.  The ``agreement_id`` hashes
 the type, sorted parties and name key only, so it needs no corpus state and is
-the same in every document that names the instrument the same way.
+the same in every document that names the instrument the same way
+(``component._record_ids`` drops the parties for distinctive proper names).
 """
 from __future__ import annotations
 

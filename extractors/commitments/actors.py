@@ -254,6 +254,11 @@ class ActorResolver:
         return _dedupe(home)
 
     def _group(self, kind: str) -> list[str]:
+        if kind == "body":  # "the Ministry plans to": the one issuing body, when there is one
+            if len(self.bodies) == 1:
+                return list(self.bodies)
+            own = [p for p in self.parties if p in self.bodies]
+            return own if len(own) == 1 else list(self.parties)
         if kind == "bodies" and self.bodies:
             return list(self.bodies)
         return list(self.parties)

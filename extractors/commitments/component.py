@@ -30,7 +30,7 @@ from extractors import spans
 from extractors.commitments.actors import ActorResolver
 from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
 from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
-from extractors.commitments.structure import Unit, document_units, is_bullet
+from extractors.commitments.structure import Unit, document_units, ends_open, is_bullet
 from pipelines.schema import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
@@ -297,6 +297,8 @@ class _Extraction:
             return
         first_word = self.text[unit.start:unit.end].lstrip().split(" ", 1)[0].strip(",.:;")
         lemma = self._action_gerund(first_word)
+        if lemma is None and lead_in is None and ends_open(parent_text):
+            lemma = self._action_gerund(first_word[:1].upper() + first_word[1:])  # "are" - launching ...
         if lead_in is None and lemma is None:
             return
         end = unit.end

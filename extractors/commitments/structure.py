@@ -170,6 +170,17 @@ def _set_lead_ins(text: str, units: list[Unit]) -> None:
             open_.clear()
         if unit.kind in ("paragraph", "list_item") and text[unit.start:unit.end].rstrip().endswith(":"):
             open_.append(i)
+        elif unit.kind == "paragraph" and i + 1 < len(units) and units[i + 1].kind == "list_item" \
+                and ends_open(text[unit.start:unit.end]):
+            open_.append(i)  # "The United States and Japan are" - launching ...; - expanding ...
+
+
+def ends_open(block: str) -> bool:
+    """A block cut after an auxiliary ("... Japan are") whose sentence the items below finish."""
+    from extractors.commitments.lexicon import load_lexicon
+
+    words = block.split()
+    return bool(words) and words[-1].lower() in load_lexicon().words("open_lead_in_endings")
 
 
 def document_units(text: str, blocks: list[Block] | None, topic_headings: bool) -> list[Unit]:

@@ -191,7 +191,9 @@ class OrganizationFinder:
             before = previous_word(self.text, pos)
             if not before or not before[0][0].isupper() or is_stop_word(before[0]):
                 return True
-            if before[0] in self.country_names or before[0].endswith(("’s", "'s")):
+            if before[0].endswith(("’s", "'s")):
+                return False
+            if before[0] in self.country_names:
                 return False
             pos = before[1]
         return False
@@ -269,7 +271,7 @@ class OrganizationFinder:
             name = text[start:end]
             first = name.split()[0]
             before = previous_word(text, start)
-            if before and _NUMERIC_ORDINAL.match(before[0]):
+            if before and _NUMERIC_ORDINAL.match(before[0]) and head != "Meeting":
                 continue  # "27th Japan-EU ...", "the 4th OECD Global Forum": an event
             if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
                 continue

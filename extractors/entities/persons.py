@@ -60,6 +60,10 @@ def rules() -> PersonRules:
 
 def _clean_name(match_text: str, r: PersonRules) -> str:
     words = match_text.split(" ")
+    # A possessive ends the name: "Secretary Blinken's Meeting" -> "Blinken".
+    owner = next((i for i, w in enumerate(words) if w.endswith(("'s", "’s"))), None)
+    if owner is not None:
+        words = words[:owner] + [words[owner][:-2]]
     # Nothing after post-nominal letters is the name ("James Cleverly MP Published").
     cut = next((i for i, w in enumerate(words) if i and w.rstrip(",") in r.postnominals), None)
     if cut is not None:
@@ -71,7 +75,7 @@ def _clean_name(match_text: str, r: PersonRules) -> str:
 
 def _is_non_name(word: str, r: PersonRules) -> bool:
     return (is_stop_word(word) or word in r.portfolio_words or word in r.postnominals or word in org_rules().heads
-            or word in countries().names or word in _MONTHS or word in r.honorifics
+            or word in countries().names or word in countries().demonyms or word in _MONTHS or word in r.honorifics
             or word.isupper() and len(word) > 1 and word in bodies().by_acronym)
 
 
@@ -225,7 +229,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         country = None
         if title:
             title, country = _trim_title(text, title, title_start, title_end, orgs_at, countries_at)
-            country = country or country_in(title_start, title_end)
+            country = country or country_in(title_start, title_end) or _ministry_country(title, org_mentions)
         if country is None and title and international_body_in(title_start, title_end):
             country = ""
         country = country or country_after(end) or (None if country == "" else home)
