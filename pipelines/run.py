@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines import derive
+from pipelines import derive, fingerprint
 from pipelines.inventory import Plan, RawFile, plan_run
 from pipelines.process import (EXTRACTED_TABLES, DocumentResult, doc_id_for, document_row, process_bytes,
                                reextract)
@@ -154,6 +154,7 @@ def merge_tables(plan: Plan, results: list[DocumentResult], store: Store) -> dic
     for row in files_rows:
         first_path.setdefault(row["doc_id"], row["path"])
 
+    version = fingerprint.full_version()
     previous_docs = {d["doc_id"]: d for d in store.read_arrow("documents").select(["doc_id", "ingested_at"]).to_pylist()}
     tables: dict[str, pa.Table] = {"files": to_arrow(TABLES["files"], files_rows)}
     drop = pa.array(sorted(new_doc_ids | (set(previous_docs) - alive)), type=pa.string())
@@ -169,7 +170,9 @@ def merge_tables(plan: Plan, results: list[DocumentResult], store: Store) -> dic
             for row in result_by_doc[doc_id].tables.get(name, []):
                 if name == "documents":
                     kept = previous_docs.get(doc_id)
-                    row = {**row, "path": first_path[doc_id],
+                    # The run's own version, not each worker's: a Dask worker started
+                    # later must not stamp rows differently from the process that commits.
+                    row = {**row, "path": first_path[doc_id], "extractor_version": version,
                            "ingested_at": kept["ingested_at"] if kept else row["ingested_at"]}
                 rows.append(row)
         new = to_arrow(spec, rows)
