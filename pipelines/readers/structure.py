@@ -95,10 +95,15 @@ def split_number(text: str, heading: bool = False) -> tuple[str | None, str, str
     bullet = _BULLET.match(text)
     if bullet:
         rest = text[bullet.end():]
-        number, inner, style = split_number(rest, heading)
+        # One level only: a line of a thousand dashes must not recurse a thousand times.
+        number, inner, style = _split_numbered(rest, heading)
         if number:  # "- 5.1. Expanding": the number says more than the bullet
             return number, inner, style
         return "-", rest, "bullet"
+    return _split_numbered(text, heading)
+
+
+def _split_numbered(text: str, heading: bool) -> tuple[str | None, str, str | None]:
     m = _NUMBER.match(text)
     if m:
         kind = m.lastgroup
