@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_commitments_unseen import check, none_contain, one
+from test_commitments_unseen import check, none_contain, one
 
 UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
 QUAD = {"AUS", "IND", "JPN", "USA"}
