@@ -7,52 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import DocumentInput
 from extractors.entities import document_parties
-from extractors.entities.component import rows
-from extractors.pipeline import build_nlp, make_doc
+from test_entities_unseen import FIXTURES, countries, load, nlp, orgs, persons  # noqa: F401  (nlp is a fixture)
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
 ALL = sorted(p.name for p in FIXTURES.glob("entities2_*.txt"))
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return build_nlp(("accords_sentences", "accords_entities"))
-
-
-_DOCS: dict = {}
-
-
-def load(nlp, name):
-    if name not in _DOCS:
-        from pipelines.readers import read_document
-
-        read = read_document(FIXTURES / name)
-        doc = make_doc(DocumentInput(doc_id=name, text=read.text, title=read.title, blocks=read.blocks), nlp)
-        _DOCS[name] = (doc, rows(doc))
-    return _DOCS[name]
-
-
-def countries(found):
-    return {r["canonical"] for r in found if r["label"] == "COUNTRY"}
-
-
-def orgs(found):
-    out: dict = {}
-    for r in found:
-        if r["label"] == "ORG":
-            value = (r["acronym"], r["country"])
-            assert out.setdefault(r["canonical"], value) == value, r
-    return out
-
-
-def persons(found):
-    out: dict = {}
-    for r in found:
-        if r["label"] == "PERSON":
-            out.setdefault(r["canonical"], (r["title"], r["country"]))
-    return out
 
 
 @pytest.mark.parametrize("name", ALL)
