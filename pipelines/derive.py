@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.schema import TABLES
+from pipelines.store import sort_by_key
 
 
 def organizations(entities: pd.DataFrame) -> pd.DataFrame:
@@ -48,6 +49,5 @@ def corpus_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         spec = TABLES[name]
         frame = frame[spec.column_names] if len(frame) else pd.DataFrame(columns=spec.column_names)
         arrow = pa.Table.from_pandas(frame, schema=spec.schema, preserve_index=False)
-        out[name] = arrow.replace_schema_metadata(spec.schema.metadata).sort_by(
-            [(k, "ascending") for k in spec.sort_by])
+        out[name] = sort_by_key(spec, arrow.replace_schema_metadata(spec.schema.metadata))
     return out

@@ -121,6 +121,13 @@ def read_file(path: Path, rel_path: str, data: bytes, settings: Settings,
     return document, block_rows(doc_id, document["text"], blocks), blocks
 
 
+def unreadable(rel_path: str, error: str, ingested_at: datetime) -> DocumentResult:
+    """A failed row for a file whose bytes were never read; its id comes from its path."""
+    document = document_row(doc_id_for(rel_path.encode()), rel_path, None, error, ingested_at)
+    return DocumentResult(document["doc_id"], {"documents": [document], "blocks": [],
+                                               **{n: [] for n in EXTRACTED_TABLES}})
+
+
 def process_file(path: Path, raw_dir: Path, settings: Settings | None = None,
                  ingested_at: datetime | None = None) -> DocumentResult:
     """Read and extract one file; never raises for a bad document."""
@@ -130,11 +137,7 @@ def process_file(path: Path, raw_dir: Path, settings: Settings | None = None,
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        data = b""
-        document = document_row(doc_id_for(rel_path.encode()), rel_path, None,
-                                f"cannot read file: {exc.strerror or exc}", ingested_at)
-        return DocumentResult(document["doc_id"], {"documents": [document], "blocks": [],
-                                                   **{n: [] for n in EXTRACTED_TABLES}})
+        return unreadable(rel_path, f"cannot read file: {exc.strerror or exc}", ingested_at)
     return process_bytes(Path(path), rel_path, data, settings, ingested_at)
 
 

@@ -17,11 +17,10 @@ import pyarrow.compute as pc
 
 from pipelines import derive, fingerprint
 from pipelines.inventory import Plan, RawFile, plan_run
-from pipelines.process import (EXTRACTED_TABLES, DocumentResult, doc_id_for, document_row, process_bytes,
-                               reextract)
+from pipelines.process import EXTRACTED_TABLES, DocumentResult, doc_id_for, process_bytes, reextract, unreadable
 from pipelines.schema import TABLES
 from pipelines.settings import Settings, get_settings
-from pipelines.store import Store, to_arrow
+from pipelines.store import Store, sort_by_key, to_arrow
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
 # I/O errors worth retrying (a flaky network share); others are recorded as failed documents.
@@ -69,40 +68,29 @@ def load_state(store: Store) -> tuple[list[dict], dict[str, str]]:
     return files, {d["doc_id"]: d["extractor_version"] for d in documents}
 
 
-def make_plan(raw_dir: Path, store: Store, full: bool = False) -> Plan:
-    files, versions = load_state(store)
-    return plan_run(raw_dir, files, versions, full=full)
-
-
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
                       settings: Settings, ingested_at: datetime) -> list[DocumentResult]:
     """Read and extract a batch of files; content already stored at the current version is skipped.
 
     known maps doc_id -> stored extractor_version.
     """
-    from pipelines.fingerprint import full_version
-
+    current = fingerprint.full_version()
     results: list = [None] * len(files)
 
     def jobs():  # lazily, so only the documents in flight are held in memory
         for i, f in enumerate(files):
             if f.refusal:
-                row = document_row(doc_id_for(f.rel.encode()), f.rel, None, f.refusal, ingested_at)
-                results[i] = DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
-                                                            **{n: [] for n in EXTRACTED_TABLES}})
+                results[i] = unreadable(f.rel, f.refusal, ingested_at)
                 continue
             try:
                 data = f.path.read_bytes()
             except OSError as exc:
                 if exc.errno in TRANSIENT_ERRNOS:
                     raise  # the task retries the batch
-                row = document_row(doc_id_for(f.rel.encode()), f.rel, None,
-                                   f"cannot read file: {exc.strerror or exc}", ingested_at)
-                results[i] = DocumentResult(row["doc_id"], {"documents": [row], "blocks": [],
-                                                            **{n: [] for n in EXTRACTED_TABLES}})
+                results[i] = unreadable(f.rel, f"cannot read file: {exc.strerror or exc}", ingested_at)
                 continue
             doc_id = doc_id_for(data)
-            if known.get(doc_id) == full_version():
+            if known.get(doc_id) == current:
                 # Touched or renamed, same content: nothing to extract.
                 results[i] = DocumentResult(doc_id, {})
                 continue
@@ -179,7 +167,7 @@ def merge_tables(plan: Plan, results: list[DocumentResult], store: Store) -> dic
         merged = pa.concat_tables([old.cast(spec.schema), new]) if old.num_rows else new
         if name == "documents":
             merged = _refresh_paths(merged, first_path)
-        tables[name] = merged.sort_by([(k, "ascending") for k in spec.sort_by])
+        tables[name] = sort_by_key(spec, merged)
     tables.update(derive.corpus_tables(tables))
     return tables
 
@@ -252,9 +240,9 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
     store = Store(processed_dir)
     started = time.perf_counter()
     with store.lock(settings.lock_timeout_s):
-        plan = make_plan(raw_dir, store, full=full)
-        _, known = load_state(store)
-        previous_paths = {row["path"] for row in store.read_rows("files")}
+        previous_files, known = load_state(store)
+        plan = plan_run(raw_dir, previous_files, known, full=full)
+        previous_paths = {row["path"] for row in previous_files}
         batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
                           _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size))
         results = execute(batches)
