@@ -16,16 +16,21 @@ import pytest
 UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
 
 
-@pytest.fixture(scope="module")
-def found():
+def commitments_by_fixture(prefix: str) -> dict[str, list[dict]]:
+    """Commitment rows of every fixture named ``<prefix>*.txt``, read with the real readers."""
     from pipelines.process import process_file
 
     out = {}
-    for path in sorted(UNSEEN.glob("commitments_*.txt")):
+    for path in sorted(UNSEEN.glob(f"{prefix}*.txt")):
         result = process_file(path, UNSEEN)
         assert result.document["status"] == "ok", result.document["error"]
-        out[path.stem.removeprefix("commitments_")] = result.tables["commitments"]
+        out[path.stem.removeprefix(prefix)] = result.tables["commitments"]
     return out
+
+
+@pytest.fixture(scope="module")
+def found():
+    return commitments_by_fixture("commitments_")
 
 
 def one(rows, start):

@@ -25,26 +25,16 @@ Choices made here, by the guidelines:
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from test_commitments_unseen import check, none_contain, one
+from test_commitments_unseen import check, commitments_by_fixture, none_contain, one
 
-UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
 QUAD = {"AUS", "IND", "JPN", "USA"}
 
 
 @pytest.fixture(scope="module")
 def found():
-    from pipelines.process import process_file
-
-    out = {}
-    for path in sorted(UNSEEN.glob("commitments2_*.txt")):
-        result = process_file(path, UNSEEN)
-        assert result.document["status"] == "ok", result.document["error"]
-        out[path.stem.removeprefix("commitments2_")] = result.tables["commitments"]
-    return out
+    return commitments_by_fixture("commitments2_")
 
 
 def test_all_fixtures_are_read(found):
