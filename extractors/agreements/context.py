@@ -16,6 +16,7 @@ from spacy.tokens import Doc
 from extractors import spans
 from extractors.agreements.lexicon import Lexicon
 from extractors.agreements.mentions import Mention
+from extractors.entities.actors import actor_name_of
 
 _OPEN_ENDED = re.compile(r"(?i)\b(?:since|until|till|from|through|by|before|after|as of|starting|every)\s+(?:the\s+)?(?:end of\s+|early\s+|mid-?\s*|late\s+)?$")
 _AFTER_NOISE = re.compile(
@@ -44,19 +45,6 @@ def _same_text(doc: Doc, text: str) -> bool:
         return True
     last = doc[-1]
     return len(text) == last.idx + len(last.text_with_ws)
-
-
-def _actor_name(label: str, canonical, acronym, text: str):
-    """``extractors.entities.actor_name`` on values already read from the span."""
-    if label == "COUNTRY":
-        return canonical
-    if label != "ORG":
-        return None
-    from extractors.entities.gazetteer import bodies
-    body = bodies().by_surface.get(canonical or "")
-    if body is not None and body.kind == "bloc":
-        return body.acronym or body.name
-    return acronym or canonical or text
 
 
 @dataclass
@@ -114,7 +102,7 @@ class DocIndex:
             actor = None
             if label != "TOPIC":
                 try:
-                    actor = _actor_name(label, canonical, acronym, text)
+                    actor = actor_name_of(label, canonical, acronym, text)
                 except Exception:  # the entity layer is optional for this component
                     actor = None
             ref = EntityRef(start, -neg_end, label, text, canonical, acronym, country,
