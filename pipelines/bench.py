@@ -315,15 +315,16 @@ def _run_worker(raw: str, processed: str, workers: int) -> dict:
 
 def table_digests(processed: Path) -> dict[str, str]:
     from pipelines.schema import TABLES
+    from pipelines.store import digest
 
-    return {name: hashlib.sha256((processed / f"{name}.parquet").read_bytes()).hexdigest() for name in TABLES}
+    return {name: digest(processed / f"{name}.parquet") for name in TABLES}
 
 
 def _corpus_words(processed: Path) -> int:
-    import pyarrow.parquet as pq
+    import pyarrow.dataset as ds
 
     total = 0
-    for batch in pq.ParquetFile(processed / "documents.parquet").iter_batches(columns=["text"], batch_size=2048):
+    for batch in ds.dataset(processed / "documents.parquet").to_batches(columns=["text"], batch_size=2048):
         total += sum(words(t or "") for t in batch.column(0).to_pylist())
     return total
 

@@ -89,8 +89,16 @@ def render_data_dictionary() -> str:
         "# Data dictionary",
         "",
         f"Schema version **{SCHEMA_VERSION}**. Generated from `pipelines/schema.py` by `accords docs`; "
-        "a test fails when the two disagree. Every table is a Parquet file in `processed/`; "
-        "offsets (`start_char`, `end_char`) index `documents.text` of the same `doc_id`.",
+        "a test fails when the two disagree. Offsets (`start_char`, `end_char`) index `documents.text` "
+        "of the same `doc_id`.",
+        "",
+        "Every table is `processed/<table>.parquet`. A corpus table (`files`, `organizations`, `agreements`, "
+        "`agreement_parties`) is one file; a per-document table is a directory of parts, "
+        "`part-<xx>.parquet`, one per first two hex digits of `doc_id`, each sorted by the table's key, "
+        "so the parts in name order are the whole table in key order. pandas (`pd.read_parquet`), pyarrow "
+        "(`pq.read_table`, `pyarrow.dataset.dataset`) and DuckDB (`read_parquet('processed/entities.parquet')`) "
+        "read either as one table with the columns below. `processed/current/manifest.json` lists every "
+        "file with its rows and sha256.",
         "",
         "Load them in Python with `from pipelines import load` (`load.tables()`, `load.table(name, columns=..., "
         "filters=...)`, `load.connect()` for DuckDB SQL); the *pandas* column is the dtype you get. "

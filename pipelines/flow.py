@@ -6,13 +6,14 @@ publishes the run summary as an artifact.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pipelines import settings as _settings  # noqa: F401  (sets Prefect env defaults first)
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from pipelines.run import TRANSIENT_ERRNOS, Batches, execute_run, process_raw_files, reextract_documents
+from pipelines.run import TRANSIENT_ERRNOS, Batches, execute_run, process_raw_files, reextract_documents, spool_writer
 from pipelines.settings import Settings, get_settings
 from pipelines.store import Store
 
@@ -45,22 +46,25 @@ def _transient_io(task, task_run, state) -> bool:
     return False
 
 
-@task(retries=2, retry_delay_seconds=2, retry_condition_fn=_transient_io, task_run_name="read-extract-{label}")
-def process_batch(files, raw_dir, known, settings, ingested_at, label: str):
-    return process_raw_files(files, raw_dir, known, settings, ingested_at)
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=_transient_io, task_run_name="{label}")
+def process_batch(files, batches: Batches, label: str):
+    return process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
+                             spool_writer(batches, label))
 
 
-@task(retries=2, retry_delay_seconds=2, retry_condition_fn=_transient_io, task_run_name="reextract-{label}")
-def reextract_batch(doc_ids, processed_dir, label: str):
-    return reextract_documents(doc_ids, Store(processed_dir))
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=_transient_io, task_run_name="{label}")
+def reextract_batch(doc_ids, batches: Batches, label: str):
+    return reextract_documents(doc_ids, Store(batches.processed_dir), spool_writer(batches, label))
 
 
 def _run_as_tasks(batches: Batches) -> list:
-    read = [process_batch.submit(batch, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
-                                 label=f"{i:04d}") for i, batch in enumerate(batches.read)]
-    reextract = [reextract_batch.submit(batch, batches.processed_dir, label=f"{i:04d}")
+    # Tasks return one small record per document; their rows go to the run's spool directory.
+    light = replace(batches, read=[], reextract=[])
+    read = [process_batch.submit(batch, light, label=batches.read_label(i))
+            for i, batch in enumerate(batches.read)]
+    reextract = [reextract_batch.submit(batch, light, label=batches.reextract_label(i))
                  for i, batch in enumerate(batches.reextract)]
-    return [r for future in read + reextract for r in future.result()]
+    return [p for future in read + reextract for p in future.result()]
 
 
 @flow(name="accords-ingest", log_prints=True, task_runner=task_runner())

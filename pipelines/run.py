@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,10 +18,11 @@ import pyarrow.compute as pc
 
 from pipelines import derive, fingerprint
 from pipelines.inventory import Plan, RawFile, plan_run
-from pipelines.process import EXTRACTED_TABLES, DocumentResult, doc_id_for, process_bytes, reextract, unreadable
+from pipelines.process import EXTRACTED_TABLES, doc_id_for, process_bytes, reextract, unreadable
 from pipelines.schema import TABLES
 from pipelines.settings import Settings, get_settings
-from pipelines.store import Store, sort_by_key, to_arrow
+from pipelines.spool import Processed, Spool, SpoolWriter, filter_doc_ids
+from pipelines.store import Staged, Store, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
 # I/O errors worth retrying (a flaky network share); others are recorded as failed documents.
@@ -64,35 +66,34 @@ def run_started_at() -> datetime:
 
 def load_state(store: Store) -> tuple[list[dict], dict[str, str]]:
     files = store.read_rows("files")
-    documents = store.read_arrow("documents").select(["doc_id", "extractor_version"]).to_pylist()
+    documents = store.read_arrow("documents", columns=["doc_id", "extractor_version"]).to_pylist()
     return files, {d["doc_id"]: d["extractor_version"] for d in documents}
 
 
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
-                      settings: Settings, ingested_at: datetime) -> list[DocumentResult]:
-    """Read and extract a batch of files; content already stored at the current version is skipped.
-
-    known maps doc_id -> stored extractor_version.
+                      settings: Settings, ingested_at: datetime, spool: SpoolWriter) -> list[Processed]:
+    """Read and extract a batch of files into the spool; content already stored at the current
+    version is skipped.  known maps doc_id -> stored extractor_version.
     """
     current = fingerprint.full_version()
-    results: list = [None] * len(files)
+    processed: list = [None] * len(files)
 
     def jobs():  # lazily, so only the documents in flight are held in memory
         for i, f in enumerate(files):
             if f.refusal:
-                results[i] = unreadable(f.rel, f.refusal, ingested_at)
+                processed[i] = spool.add(unreadable(f.rel, f.refusal, ingested_at))
                 continue
             try:
                 data = f.path.read_bytes()
             except OSError as exc:
                 if exc.errno in TRANSIENT_ERRNOS:
                     raise  # the task retries the batch
-                results[i] = unreadable(f.rel, f"cannot read file: {exc.strerror or exc}", ingested_at)
+                processed[i] = spool.add(unreadable(f.rel, f"cannot read file: {exc.strerror or exc}", ingested_at))
                 continue
             doc_id = doc_id_for(data)
             if known.get(doc_id) == current:
                 # Touched or renamed, same content: nothing to extract.
-                results[i] = DocumentResult(doc_id, {})
+                processed[i] = Processed(doc_id, False)
                 continue
             yield i, f.path, f.rel, data
 
@@ -103,36 +104,31 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
     else:
         done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data in jobs())
     for i, result in done:
-        results[i] = result
-    return results
+        processed[i] = spool.add(result)
+    spool.close()
+    return processed
 
 
-def reextract_documents(doc_ids: list[str], store: Store) -> list[DocumentResult]:
+def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter) -> list[Processed]:
     """Re-run the extractors on stored clean text, without touching raw/."""
-    if not doc_ids:
-        return []
-    wanted = pa.array(doc_ids)
-    documents = store.read_arrow("documents")
-    documents = documents.filter(pc.is_in(documents["doc_id"], value_set=wanted)).to_pylist()
-    blocks = store.read_arrow("blocks")
-    blocks = blocks.filter(pc.is_in(blocks["doc_id"], value_set=wanted)).to_pylist()
+    documents = store.read_arrow("documents", doc_ids=doc_ids).to_pylist()
+    blocks = store.read_arrow("blocks", doc_ids=doc_ids).to_pylist()
     by_doc: dict[str, list[dict]] = {}
     for b in blocks:
         by_doc.setdefault(b["doc_id"], []).append(b)
-    return [reextract(d, by_doc.get(d["doc_id"], [])) for d in documents]
+    processed = [spool.add(reextract(d, by_doc.get(d["doc_id"], []))) for d in documents]
+    spool.close()
+    return processed
 
 
-def merge_tables(plan: Plan, results: list[DocumentResult], store: Store) -> dict[str, pa.Table]:
-    """The new version of every table: stored rows of untouched documents plus the new rows."""
-    new_doc_ids = {r.doc_id for r in results if r.tables}
-    result_by_doc = {}
-    for r in results:
-        if r.tables and r.doc_id not in result_by_doc:
-            result_by_doc[r.doc_id] = r
+def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool: Spool, staged: Staged) -> None:
+    """Stage the new version of every table: stored parts of untouched documents, rewritten
+    parts where documents were added, changed, renamed or deleted, and the corpus tables."""
+    new_doc_ids = {p.doc_id for p in processed if p.extracted}
     # files: what raw/ holds now
     path_to_doc = dict(plan.unchanged)
-    for f, r in zip(plan.to_read, results[: len(plan.to_read)]):
-        path_to_doc[f.rel] = r.doc_id
+    for f, p in zip(plan.to_read, processed[: len(plan.to_read)]):
+        path_to_doc[f.rel] = p.doc_id
     files_rows = [
         {"path": f.rel, "doc_id": path_to_doc[f.rel], "size": f.size, "mtime_ns": f.mtime_ns}
         for f in plan.files if f.rel in path_to_doc
@@ -141,59 +137,82 @@ def merge_tables(plan: Plan, results: list[DocumentResult], store: Store) -> dic
     first_path: dict[str, str] = {}
     for row in files_rows:
         first_path.setdefault(row["doc_id"], row["path"])
+    staged.write_table("files", to_arrow(TABLES["files"], files_rows))
 
+    previous_paths = {d["doc_id"]: d["path"] for d in
+                      store.read_arrow("documents", columns=["doc_id", "path"]).to_pylist()}
+    drop = new_doc_ids | (set(previous_paths) - alive)
+    renamed = {d for d, path in previous_paths.items() if d in alive and first_path[d] != path}
+    everything = None if store.partitioned else {prefix_of(d) for d in previous_paths}
     version = fingerprint.full_version()
-    previous_docs = {d["doc_id"]: d for d in store.read_arrow("documents").select(["doc_id", "ingested_at"]).to_pylist()}
-    tables: dict[str, pa.Table] = {"files": to_arrow(TABLES["files"], files_rows)}
-    drop = pa.array(sorted(new_doc_ids | (set(previous_docs) - alive)), type=pa.string())
     for name in PER_DOC:
-        spec = TABLES[name]
-        old = store.read_arrow(name)
-        if old.num_rows:
-            old = old.filter(pc.invert(pc.is_in(old["doc_id"], value_set=drop)))
-        rows = []
-        for doc_id in sorted(result_by_doc):
-            if doc_id not in alive:
-                continue
-            for row in result_by_doc[doc_id].tables.get(name, []):
-                if name == "documents":
-                    kept = previous_docs.get(doc_id)
-                    # The run's own version, not each worker's: a Dask worker started
-                    # later must not stamp rows differently from the process that commits.
-                    row = {**row, "path": first_path[doc_id], "extractor_version": version,
-                           "ingested_at": kept["ingested_at"] if kept else row["ingested_at"]}
-                rows.append(row)
-        new = to_arrow(spec, rows)
-        merged = pa.concat_tables([old.cast(spec.schema), new]) if old.num_rows else new
-        if name == "documents":
-            merged = _refresh_paths(merged, first_path)
-        tables[name] = sort_by_key(spec, merged)
-    tables.update(derive.corpus_tables(tables))
-    return tables
+        new_parts = spool.partition(name)
+        touched = {prefix_of(d) for d in drop | (renamed if name == "documents" else set())}
+        touched |= everything or set()
+        for prefix in sorted(touched):
+            old = store.read_part(name, prefix)
+            new = filter_doc_ids(Spool.read(new_parts.get(prefix), name), alive, keep=True)
+            kept = filter_doc_ids(old, drop, keep=False)
+            if name == "documents":
+                new = _stamp_documents(new, old, first_path, version)
+                kept = _refresh_paths(kept, first_path)
+            staged.write_part(name, prefix, pa.concat_tables([kept.cast(new.schema), new]))
+        staged.keep_parts(name, touched)
+        staged.finish_table(name)
+    corpus = derive.corpus_tables({
+        "entities": staged.read("entities", ["doc_id", "label", "canonical", "acronym", "country"]),
+        "agreement_mentions": staged.read("agreement_mentions"),
+        "documents": staged.read("documents", ["doc_id", "published_date", "path"]),
+    })
+    for name, arrow in corpus.items():
+        staged.write_table(name, arrow)
+
+
+def _stamp_documents(new: pa.Table, old: pa.Table, first_path: dict[str, str], version: str) -> pa.Table:
+    """New documents rows carry the run's path, version and first ingestion time.
+
+    The run's own version, not each worker's: a Dask worker started later must not stamp
+    rows differently from the process that commits; and a document re-extracted keeps the
+    time it was first ingested.
+    """
+    if not new.num_rows:
+        return new
+    ingested = dict(zip(old["doc_id"].to_pylist(), old["ingested_at"].to_pylist()))
+    doc_ids = new["doc_id"].to_pylist()
+    columns = {
+        "path": pa.array([first_path[d] for d in doc_ids], pa.string()),
+        "extractor_version": pa.array([version] * len(doc_ids), pa.string()),
+        "ingested_at": pa.array([ingested.get(d, t) for d, t in zip(doc_ids, new["ingested_at"].to_pylist())],
+                                new.schema.field("ingested_at").type),
+    }
+    for column, values in columns.items():
+        new = new.set_column(new.schema.get_field_index(column), new.schema.field(column), values)
+    return new
 
 
 def _refresh_paths(documents: pa.Table, first_path: dict[str, str]) -> pa.Table:
     """A renamed file keeps its doc_id; only its path column changes."""
     paths = [first_path.get(d, p) for d, p in zip(documents["doc_id"].to_pylist(), documents["path"].to_pylist())]
-    return documents.set_column(documents.schema.get_field_index("path"), "path", pa.array(paths, pa.string()))
+    return documents.set_column(documents.schema.get_field_index("path"), documents.schema.field("path"),
+                                pa.array(paths, pa.string()))
 
 
-def summarize(plan: Plan, results: list[DocumentResult], tables: dict[str, pa.Table] | None,
+def summarize(plan: Plan, processed: list[Processed], staged: Staged | None,
               previous_paths: set[str]) -> RunSummary:
     summary = RunSummary(seen=len(plan.files), deleted=len(plan.deleted))
     summary.unchanged = len(plan.unchanged)
-    for f, r in zip(plan.to_read, results):
-        if not r.tables:
+    for f, p in zip(plan.to_read, processed):
+        if not p.extracted:
             summary.unchanged += 1  # touched, same content
         elif f.rel in previous_paths:
             summary.changed += 1
         else:
             summary.new += 1
     summary.reextracted = len(plan.to_reextract)
-    if tables is not None:
-        docs = tables["documents"]
-        summary.failed = int(pc.sum(pc.equal(docs["status"], "failed")).as_py() or 0)
-        summary.rows = {name: t.num_rows for name, t in tables.items()}
+    if staged is not None:
+        status = staged.read("documents", ["status"])["status"]
+        summary.failed = int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
+        summary.rows = {name: entry["rows"] for name, entry in staged.entries.items()}
     return summary
 
 
@@ -208,6 +227,15 @@ class Batches:
     ingested_at: datetime
     read: list[list[RawFile]]
     reextract: list[list[str]]
+    spool_dir: Path  # where batches write their rows (pipelines/spool.py)
+
+    @staticmethod
+    def read_label(i: int) -> str:
+        return f"read-{i:05d}"  # zero-padded, "read-" < "reextract-": name order is input order
+
+    @staticmethod
+    def reextract_label(i: int) -> str:
+        return f"reextract-{i:05d}"
 
 
 @dataclass
@@ -217,12 +245,19 @@ class RunOutcome:
     previous_paths: set[str]
 
 
-def run_in_process(batches: Batches) -> list[DocumentResult]:
+def spool_writer(batches: Batches, label: str) -> SpoolWriter:
+    return SpoolWriter(batches.spool_dir, label, PER_DOC)
+
+
+def run_in_process(batches: Batches) -> list[Processed]:
     # One call for all batches: one worker pool per run (a pool's zygote costs seconds of spaCy start-up).
     files = [f for batch in batches.read for f in batch]
-    results = process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at)
+    processed = process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
+                                  spool_writer(batches, batches.read_label(0)))
     store = Store(batches.processed_dir)
-    return results + [r for batch in batches.reextract for r in reextract_documents(batch, store)]
+    for i, batch in enumerate(batches.reextract):
+        processed += reextract_documents(batch, store, spool_writer(batches, batches.reextract_label(i)))
+    return processed
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -233,22 +268,34 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
                 settings: Settings | None = None, execute=run_in_process) -> RunOutcome:
     """Plan under the store lock, hand the batches to ``execute``, merge and commit.
 
-    ``execute(batches) -> results in batch order``: a loop here, Prefect tasks in the flow.
+    ``execute(batches) -> Processed per document, in batch order``: a loop here, Prefect
+    tasks in the flow; the rows travel through the run's spool directory.
     """
     settings = settings or get_settings()
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     store = Store(processed_dir)
     started = time.perf_counter()
     with store.lock(settings.lock_timeout_s):
+        spool_root = processed_dir / ".runs"
+        shutil.rmtree(spool_root, ignore_errors=True)  # spools of killed runs; none is live under the lock
         previous_files, known = load_state(store)
         plan = plan_run(raw_dir, previous_files, known, full=full)
         previous_paths = {row["path"] for row in previous_files}
+        spool_dir = spool_root / f"{os.getpid()}-{time.time_ns()}"
         batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
-                          _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size))
-        results = execute(batches)
-        summary = commit_results(plan, results, store, previous_paths)
+                          _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size),
+                          spool_dir)
+        try:
+            processed = execute(batches)
+            summary = commit_results(plan, processed, store, Spool(spool_dir), previous_paths)
+        except OSError as exc:
+            if exc.errno in TRANSIENT_ERRNOS:
+                raise
+            raise write_error(processed_dir, exc) from exc  # the spool could not be written
+        finally:
+            shutil.rmtree(spool_root, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
-    return RunOutcome(summary, [r.doc_id for r in results if r.tables], previous_paths)
+    return RunOutcome(summary, [p.doc_id for p in processed if p.extracted], previous_paths)
 
 
 def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
@@ -257,22 +304,16 @@ def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "proce
     return execute_run(raw_dir, processed_dir, full, settings).summary
 
 
-def commit_results(plan: Plan, results: list[DocumentResult], store: Store,
+def commit_results(plan: Plan, processed: list[Processed], store: Store, spool: Spool,
                    previous_paths: set[str]) -> RunSummary:
     """Merge and commit, unless nothing changed: then no table is rewritten."""
-    if not plan.has_work and store.current is not None:
-        return summarize(plan, results, None, previous_paths)
-    tables = merge_tables(plan, results, store)
-    summary = summarize(plan, results, tables, previous_paths)
-    if store.current is not None and _same_as_current(tables, store):
-        return summary
-    summary.version = store.commit(tables).name
-    summary.committed = True
+    if not plan.has_work and store.current is not None and store.partitioned:
+        return summarize(plan, processed, None, previous_paths)
+    with store.stage() as staged:
+        merge_and_stage(plan, processed, store, spool, staged)
+        summary = summarize(plan, processed, staged, previous_paths)
+        if store.current is not None and staged.same_as_current():
+            return summary
+        summary.version = store.publish(staged).name
+        summary.committed = True
     return summary
-
-
-def _same_as_current(tables: dict[str, pa.Table], store: Store) -> bool:
-    for name, table in tables.items():
-        if not table.equals(store.read_arrow(name)):
-            return False
-    return True

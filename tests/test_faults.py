@@ -24,7 +24,7 @@ from pipelines import store as store_module
 from pipelines.run import run_pipeline
 from pipelines.schema import TABLES
 from pipelines.settings import get_settings
-from pipelines.store import Store, StoreError, StoreLocked
+from pipelines.store import Store, StoreError, StoreLocked, digest, entry_digest
 from pipelines.workers import process_in_workers
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,10 +47,6 @@ def make_raw(root: Path, n: int) -> Path:
     return raw
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def assert_consistent(processed: Path) -> dict | None:
     """Every table readable and all from the one manifest that ``current`` points to."""
     store = Store(processed)
@@ -61,7 +57,7 @@ def assert_consistent(processed: Path) -> dict | None:
     manifest = store.manifest()
     for name in TABLES:
         path = processed / f"{name}.parquet"
-        assert sha256(path) == manifest["tables"][name]["sha256"], f"{name} is not from the current manifest"
+        assert digest(path) == entry_digest(manifest["tables"][name]), f"{name} is not from the current manifest"
         table = pq.read_table(path)
         assert table.num_rows == manifest["tables"][name]["rows"], name
         assert table.schema.equals(TABLES[name].schema, check_metadata=False), name

@@ -6,6 +6,7 @@ import yaml
 
 from pipelines.schema import TABLES
 from pipelines.serve import PREFECT_YAML, deployments_from_yaml
+from pipelines.store import digest
 
 
 def test_flow_runs_incrementally_and_publishes_a_summary(prefect_harness, raw_copy, tmp_path):
@@ -16,11 +17,11 @@ def test_flow_runs_incrementally_and_publishes_a_summary(prefect_harness, raw_co
     assert first["committed"] and first["new"] == 5
     for name in TABLES:
         assert (processed / f"{name}.parquet").exists()
-    before = {n: (processed / f"{n}.parquet").read_bytes() for n in TABLES}
+    before = {n: digest(processed / f"{n}.parquet") for n in TABLES}
 
     second = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))
     assert not second["committed"] and second["unchanged"] == 5
-    assert {n: (processed / f"{n}.parquet").read_bytes() for n in TABLES} == before
+    assert {n: digest(processed / f"{n}.parquet") for n in TABLES} == before
 
     (raw_copy / sorted(p.name for p in raw_copy.iterdir())[0]).unlink()
     third = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))

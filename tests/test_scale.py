@@ -13,10 +13,11 @@ from pipelines.corpus import write_corpus
 from pipelines.run import run_pipeline
 from pipelines.schema import TABLES
 from pipelines.settings import get_settings
+from pipelines.store import digest
 
 
 def table_bytes(processed: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((processed / f"{name}.parquet").read_bytes()).hexdigest() for name in TABLES}
+    return {name: digest(processed / f"{name}.parquet") for name in TABLES}
 
 
 @pytest.mark.slow

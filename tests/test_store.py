@@ -1,5 +1,4 @@
 """The incremental, atomic, deterministic store, driven through run_pipeline (no Prefect)."""
-import hashlib
 import os
 from pathlib import Path
 
@@ -9,11 +8,11 @@ import pytest
 from pipelines import fingerprint, run
 from pipelines.run import run_pipeline
 from pipelines.schema import TABLES
-from pipelines.store import Store, StoreError, StoreLocked
+from pipelines.store import Store, StoreError, StoreLocked, digest
 
 
 def table_bytes(processed: Path) -> dict[str, str]:
-    return {name: hashlib.sha256((processed / f"{name}.parquet").read_bytes()).hexdigest() for name in TABLES}
+    return {name: digest(processed / f"{name}.parquet") for name in TABLES}
 
 
 def test_first_run_writes_every_table_with_its_declared_schema(raw_copy, tmp_path):
