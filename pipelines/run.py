@@ -21,10 +21,12 @@ from pipelines.inventory import Plan, RawFile, plan_run
 from pipelines.process import EXTRACTED_TABLES, doc_id_for, process_bytes, reextract, unreadable
 from pipelines.schema import TABLES
 from pipelines.settings import Settings, get_settings
-from pipelines.spool import Processed, Spool, SpoolWriter, filter_doc_ids
+from pipelines.spool import Processed, Spool, SpoolWriter, filter_doc_ids, id_set
 from pipelines.store import Staged, Store, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
+# What extractors/agreements/consolidate.py reads: the mention's text is not needed.
+MENTION_COLUMNS = [c for c in TABLES["agreement_mentions"].column_names if c != "text"]
 # I/O errors worth retrying (a flaky network share); others are recorded as failed documents.
 TRANSIENT_ERRNOS = {errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT, errno.EINTR, errno.ESTALE}
 
@@ -145,14 +147,17 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
     renamed = {d for d, path in previous_paths.items() if d in alive and first_path[d] != path}
     everything = None if store.partitioned else {prefix_of(d) for d in previous_paths}
     version = fingerprint.full_version()
+    drop_set = id_set(drop)
+    # New rows of a document no longer in raw/ (deleted while the run read it) are not kept.
+    vanished = id_set(new_doc_ids - alive)
     for name in PER_DOC:
         new_parts = spool.partition(name)
         touched = {prefix_of(d) for d in drop | (renamed if name == "documents" else set())}
         touched |= everything or set()
         for prefix in sorted(touched):
             old = store.read_part(name, prefix)
-            new = filter_doc_ids(Spool.read(new_parts.get(prefix), name), alive, keep=True)
-            kept = filter_doc_ids(old, drop, keep=False)
+            new = filter_doc_ids(Spool.read(new_parts.get(prefix), name), vanished, keep=False)
+            kept = filter_doc_ids(old, drop_set, keep=False)
             if name == "documents":
                 new = _stamp_documents(new, old, first_path, version)
                 kept = _refresh_paths(kept, first_path)
@@ -160,8 +165,10 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
         staged.keep_parts(name, touched)
         staged.finish_table(name)
     corpus = derive.corpus_tables({
-        "entities": staged.read("entities", ["doc_id", "label", "canonical", "acronym", "country"]),
-        "agreement_mentions": staged.read("agreement_mentions"),
+        # Only what the corpus tables use: their inputs grow with the corpus, unlike the rest of the commit.
+        "entities": staged.read("entities", ["doc_id", "label", "canonical", "acronym", "country"],
+                                where=lambda part: pc.equal(part["label"], "ORG")),
+        "agreement_mentions": staged.read("agreement_mentions", MENTION_COLUMNS),
         "documents": staged.read("documents", ["doc_id", "published_date", "path"]),
     })
     for name, arrow in corpus.items():

@@ -110,13 +110,44 @@ def split_by_prefix(arrow: pa.Table) -> dict[str, pa.Table]:
 
 
 def write_parquet(arrow: pa.Table, path: Path) -> None:
+    """Fixed options, no wall-clock metadata; made durable by the version's :func:`_sync_tree`."""
     pq.write_table(
         arrow, path, compression="zstd", compression_level=3, use_dictionary=True,
         write_statistics=True, row_group_size=64_000, version="2.6",
         store_schema=True,
     )
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
+
+
+def _syncfs():
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs()
+
+
+def _sync_tree(directory: Path) -> None:
+    """Flush every file written under directory to disk before the version is published.
+
+    One syncfs(2) for the file system instead of an fsync per file: a first run writes over a
+    thousand parts, and an fsync each cost a tenth of the commit.
+    """
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        if _SYNCFS is not None and _SYNCFS(fd) == 0:
+            return
+    finally:
+        os.close(fd)
+    for path in sorted(directory.rglob("*")):
+        if path.is_dir():
+            _fsync_dir(path)
+        else:
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def digest(path: Path) -> str:
@@ -274,9 +305,7 @@ class Store:
         final = versions / f"{staged.number:06d}"
         manifest = {"schema_version": SCHEMA_VERSION, "layout": LAYOUT, "tables": staged.entries}
         (staged.path / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        for name in TABLES:
-            if TABLES[name].per_document:
-                _fsync_dir(staged.path / f"{name}.parquet")
+        _sync_tree(staged.path)
         _fsync_dir(staged.path)
         os.rename(staged.path, final)
         staged.published = True
@@ -389,9 +418,20 @@ class Staged:
         entry["parts"] = dict(sorted(entry["parts"].items()))
         entry["rows"] = sum(p["rows"] for p in entry["parts"].values())
 
-    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
-        """A table as staged so far."""
-        return _read_parquet(self.path / f"{name}.parquet", columns)
+    def read(self, name: str, columns: list[str] | None = None, where=None) -> pa.Table:
+        """A table as staged so far: only these columns, only the rows ``where(part)`` keeps.
+
+        Part by part, single-threaded: a dataset scan reads ahead several parts at once,
+        which costs the commit more memory than the columns it keeps.
+        """
+        path = self.path / f"{name}.parquet"
+        if not path.is_dir():
+            return _read_parquet(path, columns)
+        tables = []
+        for part in sorted(path.glob("*.parquet")):
+            table = pq.ParquetFile(part).read(columns=columns, use_threads=False)
+            tables.append(table.filter(where(table)) if where is not None else table)
+        return pa.concat_tables(tables)
 
     def same_as_current(self) -> bool:
         """True when every staged file equals the current version's (so publishing is pointless)."""

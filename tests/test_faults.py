@@ -159,7 +159,7 @@ def _tables(tag: str) -> dict[str, list[dict]]:
 
 KILL_POINTS = (
     [("write_parquet", k) for k in (1, 2, 5, len(TABLES))]
-    + [("_fsync_dir", 1), ("rename", 1), ("rename-after", 1), ("replace", 1), ("replace-after", 1),
+    + [("_sync_tree", 1), ("_sync_tree-after", 1), ("_fsync_dir", 1), ("rename", 1), ("rename-after", 1), ("replace", 1), ("replace-after", 1),
        ("symlink", 1), ("_garbage_collect", 1), ("rmtree-after", 1)]
 )
 
@@ -180,7 +180,7 @@ def _commit_and_die(processed: Path, point: str, nth: int, tables: dict) -> None
         return wrapper
 
     name, after = point.removesuffix("-after"), point.endswith("-after")
-    if name in ("write_parquet", "_fsync_dir"):
+    if name in ("write_parquet", "_sync_tree", "_fsync_dir"):
         setattr(store_module, name, die_at(getattr(store_module, name), after))
     elif name == "_garbage_collect":
         Store._garbage_collect = die_at(Store._garbage_collect, after)
