@@ -21,15 +21,36 @@ builds the spaCy pipeline once, then forks one single-threaded worker per
 request in milliseconds.  Workers are reused for every document of the batch,
 and a replaced worker costs no new spaCy start-up.  Each process dies with its
 parent (``PR_SET_PDEATHSIG``): killing a run never leaves workers behind.
+
+The zygote outlives the call: when ``process_in_workers`` is done it goes back
+to a small pool of idle zygotes of this process (at most ``MAX_IDLE_ZYGOTES``,
+keyed by everything fixed when the zygote started: target, code versions,
+interpreter, ``sys.path``, working directory and the environment variables its
+code reads), so the next call (the next Prefect task in a thread, the next task
+on a Dask worker) forks its workers at once instead of paying the start-up
+again.  A call checks a zygote out for itself (threads never share a control
+pipe), a dead or broken one is never reused, and a stale one whose fork fails
+is replaced transparently.  Zygotes are started from one long-lived daemon
+thread, since ``PR_SET_PDEATHSIG`` fires when the *thread* that started the
+process exits, and a pooled zygote must outlive the task thread that started it.
+Idle zygotes are closed at exit or by ``close_idle_zygotes()``; a forked child
+process forgets its parent's pool and starts its own.  Workers themselves are
+not pooled: they are stopped at the end of every call.
 Nothing here imports Prefect.
 """
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
+import queue
 import signal
+import sys
+import threading
 import time
+import weakref
 from collections import deque
+from concurrent.futures import Future
 from datetime import datetime
 from multiprocessing.connection import wait
 from pathlib import Path
@@ -43,6 +64,12 @@ DEFAULT_TARGET = "pipelines.process:process_bytes"
 # Importing spaCy and building the pipeline takes a few seconds; a worker that is
 # not ready after this long (or after doc_timeout_s, if longer) is broken.
 STARTUP_TIMEOUT_S = 120.0
+# Idle zygotes kept for later calls in this process (each holds a built spaCy pipeline);
+# 0 closes every zygote at the end of its call, as before pooling.
+MAX_IDLE_ZYGOTES = 4
+# Environment variables that change what a zygote computes (ACCORDS_* settings are read
+# when the spaCy pipeline is built); a zygote is only reused under the same values.
+_ZYGOTE_ENV_PREFIXES = ("ACCORDS_", "PYTHON", "SOURCE_DATE_EPOCH", "TZ", "LANG", "LC_")
 
 Job = tuple  # (key, path, rel_path, data)
 
@@ -201,26 +228,48 @@ def _zygote_main(ctrl_fd: int, target: str, versions: str = "") -> None:
 
 # -- the parent side -------------------------------------------------------------------------
 
+def _zygote_key(target: str) -> tuple:
+    """Everything fixed when a zygote starts: a pooled zygote is reused only under the same."""
+    from pipelines import fingerprint
+
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_ZYGOTE_ENV_PREFIXES)))
+    versions = f"{fingerprint.reader_version()}+{fingerprint.extractor_version()}"
+    pythonpath = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+    return target, versions, sys.executable, pythonpath, cwd, env
+
+
 class _Zygote:
     """The parent's handle on the zygote process that forks workers."""
 
-    def __init__(self, target: str, settings: Settings):
+    def __init__(self, target: str, settings: Settings, key: tuple | None = None):
         import pickle
         import socket
         import subprocess
-        import sys
-
-        from pipelines import fingerprint
 
         self._pickle = pickle
-        versions = f"{fingerprint.reader_version()}+{fingerprint.extractor_version()}"
+        self.key = key or _zygote_key(target)
+        self.owner = os.getpid()
+        self.broken = False  # a control exchange failed: never reuse
+        self.reused = False  # checked out of the idle pool, i.e. started by an earlier call
+        target, versions, executable, pythonpath = self.key[:4]
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.workers", str(theirs.fileno()), target, versions],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True,
-        )
-        theirs.close()
+        env = {**os.environ, "PYTHONPATH": pythonpath}
+        try:
+            self.process = _start_process(
+                [executable, "-m", "pipelines.workers", str(theirs.fileno()), target, versions],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        with _pool_lock:
+            _live.add(self)
         self.ctrl = ours
         self.ctrl.settimeout(max(STARTUP_TIMEOUT_S, settings.doc_timeout_s))
         try:
@@ -228,6 +277,9 @@ class _Zygote:
         except (TimeoutError, OSError, EOFError) as exc:
             self.close()
             raise WorkerError(f"the worker process did not start: {exc or type(exc).__name__}") from None
+        except BaseException:
+            self.close()
+            raise
         if reply[0] != "ready":
             self.close()
             raise WorkerError(f"the worker process could not start: {reply[1]}")
@@ -239,6 +291,9 @@ class _Zygote:
             raise EOFError(f"it exited with code {code}" if code is not None else "it closed its pipe")
         return self._pickle.loads(data)
 
+    def alive(self) -> bool:
+        return not self.broken and self.owner == os.getpid() and self.process.poll() is None
+
     def fork(self, settings: Settings):
         import socket
         from multiprocessing.connection import Connection
@@ -248,9 +303,13 @@ class _Zygote:
             socket.send_fds(self.ctrl, [self._pickle.dumps(("fork", settings))], [theirs.fileno()])
             theirs.close()
             kind, pid = self._receive()
-        except (OSError, EOFError) as exc:
+        except BaseException as exc:
+            self.broken = True  # a reply may still be on its way: the pipe is out of step
             ours.close()
-            raise WorkerError(f"cannot start a worker process: {exc}") from None
+            theirs.close()
+            if isinstance(exc, (OSError, EOFError)):
+                raise WorkerError(f"cannot start a worker process: {exc}") from None
+            raise
         conn = Connection(ours.detach())
         return pid, conn
 
@@ -260,15 +319,150 @@ class _Zygote:
             self.ctrl.send(self._pickle.dumps(("status", pid)))
             return self._receive()[1]
         except (OSError, EOFError):
+            self.broken = True
             return None
+        except BaseException:
+            self.broken = True
+            raise
 
     def close(self) -> None:
+        self.broken = True
+        with _pool_lock:
+            _live.discard(self)
         self.ctrl.close()
+        if self.owner != os.getpid():
+            return  # a forked child's copy: the process is not ours to wait for
         try:
             self.process.wait(timeout=5)
         except Exception:
             self.process.kill()
             self.process.wait()
+
+
+# -- the pool of idle zygotes ----------------------------------------------------------------------
+
+_pool_lock = threading.Lock()
+_idle: list[_Zygote] = []  # oldest first
+_live: "weakref.WeakSet[_Zygote]" = weakref.WeakSet()  # every open handle, idle or in use
+_starter: "_Starter | None" = None
+
+
+class _Starter:
+    """One long-lived daemon thread that starts every zygote process.
+
+    The kernel sends ``PR_SET_PDEATHSIG`` when the *thread* that started a process
+    exits, not the whole process: a zygote started from a Prefect or Dask task
+    thread would be killed when that thread ends, even while another thread uses
+    it from the pool.  This thread lives as long as the process.
+    """
+
+    def __init__(self):
+        self.requests: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name="accords-zygote-starter", daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            future, func, args, kwargs = self.requests.get()
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(func(*args, **kwargs))
+                except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                    future.set_exception(exc)
+
+    def call(self, func, *args, **kwargs):
+        future: Future = Future()
+        self.requests.put((future, func, args, kwargs))
+        try:
+            return future.result()
+        except BaseException:
+            # Interrupted while waiting: do not leave the process behind.
+            future.add_done_callback(lambda f: f.exception() is None and (f.result().kill(), f.result().wait()))
+            raise
+
+
+def _start_process(*args, **kwargs):
+    import subprocess
+
+    global _starter
+    with _pool_lock:
+        if _starter is None or not _starter.thread.is_alive():
+            _starter = _Starter()
+        starter = _starter
+    return starter.call(subprocess.Popen, *args, **kwargs)
+
+
+def _checkout(target: str, settings: Settings) -> _Zygote:
+    """An idle zygote of the same configuration, for this caller alone; else a new one."""
+    key = _zygote_key(target)
+    found: _Zygote | None = None
+    dead: list[_Zygote] = []
+    with _pool_lock:
+        for i in range(len(_idle) - 1, -1, -1):  # the most recently used first
+            zygote = _idle[i]
+            if not zygote.alive():
+                dead.append(_idle.pop(i))
+            elif found is None and zygote.key == key:
+                found = _idle.pop(i)
+    for zygote in dead:
+        zygote.close()
+    if found is None:
+        return _Zygote(target, settings, key)
+    found.reused = True
+    found.ctrl.settimeout(max(STARTUP_TIMEOUT_S, settings.doc_timeout_s))
+    return found
+
+
+def _checkin(zygote: _Zygote, reusable: bool) -> None:
+    """Back to the idle pool (all its workers are stopped and reaped), or closed."""
+    closing = [zygote]
+    if reusable and zygote.alive() and MAX_IDLE_ZYGOTES > 0:
+        with _pool_lock:
+            _idle.append(zygote)
+            closing = [_idle.pop(0) for _ in range(max(0, len(_idle) - MAX_IDLE_ZYGOTES))]
+    for z in closing:
+        z.close()
+
+
+def close_idle_zygotes() -> int:
+    """Close every idle zygote of this process (zygotes in use are closed when their call ends).
+
+    Returns how many were closed.  Runs at interpreter exit; tests call it to start afresh.
+    """
+    with _pool_lock:
+        idle = list(_idle)
+        _idle.clear()
+    for zygote in idle:
+        zygote.close()
+    return len(idle)
+
+
+def _forget_zygotes_in_child() -> None:
+    """After ``os.fork()``: the parent's zygotes are not this child's; it starts its own.
+
+    Closing the inherited control sockets (this process's copies only) keeps a child
+    from talking to the parent's zygotes and lets the parent's close reach them.
+    """
+    global _pool_lock, _starter
+    _pool_lock = threading.Lock()  # another thread may have held it at the fork
+    _starter = None  # its thread does not exist in the child
+    _idle.clear()
+    try:
+        handles = list(_live)
+    except Exception:  # noqa: BLE001 - a set mutated by a thread that is gone
+        handles = []
+    for zygote in handles:
+        zygote.broken = True
+        try:
+            zygote.ctrl.close()
+        except OSError:
+            pass
+    _live.clear()
+
+
+atexit.register(close_idle_zygotes)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_zygotes_in_child)
 
 
 class _Worker:
@@ -326,11 +520,29 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
     from pipelines.process import doc_id_for
 
     n_workers = max(1, int(settings.workers))
-    zygote: _Zygote | None = None
+    zygote: _Zygote | None = None  # checked out of the idle pool for this call alone
+    forked = False  # has this call forked a worker from ``zygote`` yet?
     source = iter(jobs)
     queue: deque[Job] = deque()
     workers: list[_Worker] = []
     exhausted = False
+
+    def start_worker() -> _Worker:
+        nonlocal zygote, forked
+        if zygote is None:
+            zygote = _checkout(target, settings)
+        try:
+            worker = _Worker(zygote, settings)
+        except WorkerError:
+            if forked or not zygote.reused:
+                raise
+            # An idle zygote from an earlier call that can no longer fork: start a new one.
+            stale, zygote = zygote, None
+            stale.close()
+            zygote = _Zygote(target, settings)
+            worker = _Worker(zygote, settings)
+        forked = True
+        return worker
 
     def failed(job: Job, error: str):
         key, _path, rel_path, data = job
@@ -346,8 +558,7 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
                     exhausted = True
             idle_or_starting = sum(1 for w in workers if w.job is None)
             while len(workers) < n_workers and len(queue) > idle_or_starting:
-                zygote = zygote or _Zygote(target, settings)
-                workers.append(_Worker(zygote, settings))
+                workers.append(start_worker())
                 idle_or_starting += 1
             for w in workers:
                 if queue and w.ready and w.job is None:
@@ -402,13 +613,15 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
                 else:
                     yield failed(job, _death_message(exitcode, settings.doc_memory_mb))
     finally:
-        for w in workers:
-            w.stop(kill=w.job is not None)
-        if zygote is not None:
-            zygote.close()
+        stopped = False
+        try:
+            for w in workers:
+                w.stop(kill=w.job is not None)
+            stopped = True
+        finally:
+            if zygote is not None:  # every worker reaped: the zygote is as it started
+                _checkin(zygote, reusable=stopped)
 
 
 if __name__ == "__main__":
-    import sys
-
     _zygote_main(int(sys.argv[1]), sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "")
