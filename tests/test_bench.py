@@ -79,6 +79,12 @@ def test_bench_command_reports_read_extract_and_pdf_with_references(tmp_path, ca
     extract = figures[("extract", "extract(): all components + rows", "words/s")]
     assert extract["reference"] == "tokenizer" and extract["ratio"] > 0 and extract["target"] == ">= 0.5"
     assert ("extract", "accords_commitments alone", "words/s") in figures
+    cold = figures[("extract", "bare tokenizer, cache cold per document", "words/s")]
+    assert cold["value"] > 0 and cold["reference"] == "tokenizer"
+    against_cold = figures[("extract", "extract() vs cold-cache tokenizer", "words/s")]
+    assert against_cold["reference"] == "cold tokenizer" and against_cold["ref_value"] == cold["value"]
+    assert against_cold["ratio"] > 0 and against_cold["target"] == ">= 0.5"
+    assert against_cold["value"] == extract["value"]
     plumber = figures[("pdf", "bare pdfplumber extract_text", "pages/s")]
     assert plumber["value"] > 0 and "2 pages" in plumber["note"]
     assert figures[("pdf", "bare pypdfium2 get_text_bounded", "pages/s")]["reference"] == "pdfplumber"

@@ -233,10 +233,18 @@ def test_fast_paths_agree_with_span_by_span_reading(nlp):
 
     from extractors import spans as keys
     from extractors.entities.actors import actor_spans
-    from extractors.entities.component import _rows_from_spans
+
+    def rows_from_spans(group):
+        out = [{
+            "label": span.label_, "text": span.text, "canonical": span._.canonical,
+            "acronym": span._.acronym, "country": span._.country, "title": span._.title,
+            "start_char": span.start_char, "end_char": span.end_char,
+            "rule": span._.rule or "accords_entities",
+        } for span in group]
+        return sorted(out, key=lambda r: (r["start_char"], r["end_char"], r["label"]))
 
     doc, found = seed_rows(nlp, "003_f360f445ec3af9bb.txt")
-    assert found == _rows_from_spans(doc.spans[keys.ENTITIES])
+    assert found == rows_from_spans(doc.spans[keys.ENTITIES])
     text = doc._.input.text
     ents = [s for s in doc.spans[keys.ENTITIES] if s.label_ in ("COUNTRY", "ORG")]
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from extractors import spans
+from extractors import spans  # noqa: F401  (registers the span attributes)
 from extractors.agreements.lexicon import Lexicon
 from extractors.agreements.mentions import Mention
+from extractors.dates.component import date_records
+from extractors.entities import entity_records
 from extractors.entities.actors import actor_name_of
 
 _OPEN_ENDED = re.compile(r"(?i)\b(?:since|until|till|from|through|by|before|after|as of|starting|every)\s+(?:the\s+)?(?:end of\s+|early\s+|mid-?\s*|late\s+)?$")
@@ -36,6 +38,10 @@ _KEPT_LABELS = frozenset(("COUNTRY", "ORG", "TOPIC"))
 
 
 def _START_NEG_END(t):
+    return (t[0], t[1])
+
+
+def _START_END(t):
     return (t[0], t[1])
 
 
@@ -66,12 +72,14 @@ class DocIndex:
         self.doc = doc
         self.text = doc.text if text is None else text
         self.lex = lex
-        # Span attributes are read lazily: only spans near a mention pay for them.
+        # The entity layer's records, not its spans: a Span per entity (and an
+        # Underscore per attribute) cost more than everything this index does.
+        # EntityRefs are made lazily: only entities near a mention pay for theirs.
         kept = []
-        for span in doc.spans.get(spans.ENTITIES, []):
-            label = span.label_
+        for record in entity_records(doc):
+            label = record.label_
             if label in _KEPT_LABELS:
-                kept.append((span.start_char, -span.end_char, label, span))
+                kept.append((record.start_char, -record.end_char, label, record))
         kept.sort(key=_START_NEG_END)
         self._spans = kept
         self.entity_starts = [t[0] for t in self._spans]
@@ -80,7 +88,7 @@ class DocIndex:
         self._refs: dict[int, EntityRef] = {}
         self._parties_cache: dict[tuple, list[str]] = {}
         dates = sorted(
-            (d.start_char, d.end_char, d) for d in doc.spans.get(spans.DATES, [])
+            ((d.start_char, d.end_char, d) for d in date_records(doc)), key=_START_END,
         )
         self.dates = dates
         self.date_starts = [d[0] for d in dates]
@@ -89,16 +97,16 @@ class DocIndex:
             ((b.start_char, b.end_char, b.kind) for b in (getattr(document, "blocks", None) or [])),
         )
         self.block_starts = [b[0] for b in self.blocks]
+        self._signatories: list[tuple[int, int]] | None = None
 
     def _ref(self, i: int) -> EntityRef:
         ref = self._refs.get(i)
         if ref is None:
-            start, neg_end, label, span = self._spans[i]
-            underscore = span._
-            canonical = underscore.canonical
-            acronym = underscore.acronym
-            country = underscore.country
-            text = self.text[start:-neg_end] if self._same_text else span.text
+            start, neg_end, label, record = self._spans[i]
+            canonical = record.canonical
+            acronym = record.acronym
+            country = record.country
+            text = self.text[start:-neg_end] if self._same_text else record.text
             actor = None
             if label != "TOPIC":
                 try:
@@ -294,14 +302,17 @@ class DocIndex:
         return best[1] if best else None
 
     def has_signatories_line(self) -> bool:
-        return bool(_SIGNATORIES_LINE.search(self.text))
+        return bool(self.signatories_lines())
 
     def signatories_lines(self) -> list[tuple[int, int]]:
-        found = []
-        for m in _SIGNATORIES_LINE.finditer(self.text):
-            end = self.text.find("\n", m.end())
-            found.append((m.start(), len(self.text) if end < 0 else end))
-        return found
+        # Once per doc: the multiline regex tries every line of the text.
+        if self._signatories is None:
+            found = []
+            for m in _SIGNATORIES_LINE.finditer(self.text):
+                end = self.text.find("\n", m.end())
+                found.append((m.start(), len(self.text) if end < 0 else end))
+            self._signatories = found
+        return list(self._signatories)
 
 
 _AFTER_LEAD = re.compile(r"^[\s”\"]*(,?)[\s”\"]*")

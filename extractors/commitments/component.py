@@ -31,6 +31,8 @@ from extractors.commitments.actors import ActorResolver
 from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
 from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
 from extractors.commitments.structure import Unit, document_units, ends_open, is_bullet
+from extractors.dates.component import date_records
+from extractors.entities import entity_records
 from pipelines.schema import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
@@ -90,7 +92,8 @@ class CommitmentExtractor:
                                topic_headings=doc_type not in self.excluded_heading_doc_types)
         sentences = _sentences(doc)
         self._attach_hits(doc, text, sentences)
-        entities = _entities(doc, text) if spans.ENTITIES in doc.spans else []
+        # Records, not Spans: a Span per entity costs more than the rules that read them.
+        entities = entity_records(doc, text)
         title = getattr(document, "title", None)
         actors = ActorResolver(text, entities, self.lexicon, title, _party_ranges(text, units))
         records = _Extraction(doc, text, entities, self.lexicon, units, sentences, actors).run()
@@ -123,77 +126,6 @@ def _document_text(doc: Doc) -> str:
     return doc.text
 
 
-class _Record:
-    """What this component reads of an entity or date span (``label_``, offsets,
-    ``text`` and ``_.<attribute>``), made from the producing layer's records without
-    building a spaCy Span per mention; ``_.x`` reads ``doc.user_data`` where
-    ``span._.x`` would, when first asked."""
-
-    __slots__ = ("label_", "start_char", "end_char", "_source", "_get")
-
-    def __init__(self, label, start, end, source, get):
-        self.label_ = label
-        self.start_char = start
-        self.end_char = end
-        self._source = source
-        self._get = get
-
-    @property
-    def text(self) -> str:
-        return self._source[self.start_char:self.end_char]
-
-    @property
-    def _(self) -> "_Underscore":
-        return _Underscore(self)
-
-
-class _Underscore:
-    __slots__ = ("_record",)
-
-    def __init__(self, record: _Record):
-        self._record = record
-
-    def __getattr__(self, name: str):
-        record = self._record
-        return record._get((_UNDERSCORE, name, record.start_char, record.end_char), _SPAN_DEFAULTS.get(name))
-
-
-_UNDERSCORE = "._."
-_SPAN_DEFAULTS = dict(spans._SPAN_ATTRS)
-
-
-def _entities(doc: Doc, text: str) -> list:
-    """The entity spans, as ``_Record``s in span order when the entity layer left its
-    group as made; the spans themselves otherwise."""
-    group = doc.spans[spans.ENTITIES]
-    try:
-        from extractors.entities.component import _RECORDS, _UNDERSCORE as key
-    except ImportError:  # pragma: no cover
-        return list(group)
-    cached = _RECORDS.get(doc)
-    if key != _UNDERSCORE or cached is None or cached[0] is not group or len(cached[1]) != len(group):
-        return list(group)
-    get = doc.user_data.get
-    return [_Record(label, start, end, text, get) for start, end, label in cached[1]]
-
-
-def _dates(doc: Doc) -> list:
-    """The date spans, as ``_Record``s in span order when the date tagger left its
-    group as made; the spans themselves otherwise."""
-    if spans.DATES not in doc.spans:
-        return []
-    group = doc.spans[spans.DATES]
-    try:
-        from extractors.dates.component import _RECORDS, _UNDERSCORE as key
-    except ImportError:  # pragma: no cover
-        return list(group)
-    cached = _RECORDS.get(doc) if len(group) else None
-    if key != _UNDERSCORE or cached is None or cached[0] is not group or len(cached[1]) != len(group):
-        return list(group)
-    get = doc.user_data.get
-    return [_Record("DATE", start, end, cached[2], get) for start, end in cached[1]]
-
-
 def _sentences(doc: Doc) -> list[_Sentence]:
     """Sentence bounds from the SENT_START array (iterating ``doc.sents`` makes a
     Span per sentence and a Token per word in Python)."""
@@ -215,7 +147,7 @@ def _sentences(doc: Doc) -> list[_Sentence]:
 class _Extraction:
     """The commitments of one document, unit by unit in reading order."""
 
-    def __init__(self, doc: Doc, text: str, entities: list[Span], lexicon: Lexicon, units: list[Unit],
+    def __init__(self, doc: Doc, text: str, entities: list, lexicon: Lexicon, units: list[Unit],
                  sentences: list[_Sentence], actors: ActorResolver):
         self.doc, self.text, self.lex = doc, text, lexicon
         self.units, self.sentences, self.actors = units, sentences, actors
@@ -226,7 +158,7 @@ class _Extraction:
         document = doc._.input
         self.doc_id = getattr(document, "doc_id", "") or ""
         self.published = _parse_date(getattr(document, "published_date", None))
-        self.dates = _SpanIndex(_dates(doc))
+        self.dates = _SpanIndex(date_records(doc))
         self.topics = _SpanIndex([s for s in entities if s.label_ == "TOPIC"])
         self.parents = {u.parent for u in units if u.kind == "list_item" and u.parent is not None}
 

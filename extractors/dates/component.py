@@ -4,7 +4,8 @@
 attributes ``date_value``, ``granularity``, ``start_date``, ``end_date``,
 ``relative``, ``anchor``, ``rule``); ``rows(doc)`` turns them into rows of the
 ``dates`` table; ``dates_between(doc, start, end)`` gives the dates inside a
-character range, for the components that tie dates to clauses and instruments.
+character range, for the components that tie dates to clauses and instruments,
+and ``date_records(doc)`` all of them as plain ``DateRecord``s (no Span each).
 
 Pipeline config (all optional)::
 
@@ -97,6 +98,7 @@ class DateTagger:
         resolved = {id(e) for e in resolve([e for e, _ in located], published, calendar)}
         found = []
         records = []
+        bounds = []
         direct = self.direct_user_data
         user_data = doc.user_data
         key = _UNDERSCORE
@@ -116,6 +118,7 @@ class DateTagger:
                 user_data[(key, "anchor", start_char, end_char)] = expr.anchor
                 user_data[(key, "rule", start_char, end_char)] = rule
                 records.append((start_char, end_char))
+                bounds.append(expr.sentence)
             else:
                 ext = span._
                 ext.date_value = value.value
@@ -128,7 +131,10 @@ class DateTagger:
             found.append(span)
         doc.spans[spans.DATES] = found
         if direct:
-            _RECORDS[doc] = (doc.spans[spans.DATES], records, text)
+            # The sentence bounds are kept for ``rows`` when they come from the doc's
+            # sentences, which no later component changes (the line fallback is redone:
+            # a later component may set sentences).
+            _RECORDS[doc] = (doc.spans[spans.DATES], records, text, bounds if sentences.from_doc else None)
         return doc
 
 
@@ -158,19 +164,10 @@ def _user_data_keys_match(nlp: Language) -> bool:
 
 
 def _country_canonicals(doc: Doc) -> list:
-    """``_.canonical`` of the document's COUNTRY entities, in span order: from the entity
-    layer's own records when it left its span group as made (no Span per entity)."""
-    group = doc.spans[spans.ENTITIES]
-    try:
-        from extractors.entities.component import _RECORDS as entity_records
-    except ImportError:  # pragma: no cover
-        entity_records = None
-    cached = entity_records.get(doc) if entity_records is not None else None
-    if cached is None or cached[0] is not group or len(cached[1]) != len(group):
-        return [s._.canonical for s in group if s.label_ == "COUNTRY"]
-    get = doc.user_data.get
-    return [get((_UNDERSCORE, "canonical", start, end))
-            for start, end, label in cached[1] if label == "COUNTRY"]
+    """``_.canonical`` of the document's COUNTRY entities, in span order."""
+    from extractors.entities import entity_records
+
+    return [r.canonical for r in entity_records(doc) if r.label_ == "COUNTRY"]
 
 
 def doc_text(doc: Doc) -> str:
@@ -188,7 +185,8 @@ class SentenceIndex:
 
     def __init__(self, doc: Doc, text: str | None = None):
         text = doc_text(doc) if text is None else text
-        if doc.has_annotation("SENT_START"):
+        self.from_doc = doc.has_annotation("SENT_START")
+        if self.from_doc:
             bounds = _sentence_bounds(doc)
         else:
             bounds = [m.span() for m in re.finditer(r"[^\n]+", text)]
@@ -238,51 +236,82 @@ def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
     return result
 
 
-def rows(doc: Doc) -> list[dict]:
-    """Rows of the ``dates`` table (every column but ``doc_id``)."""
-    result = []
+class DateRecord:
+    """One DATE span without the Span: ``label_``, ``start_char``, ``end_char``,
+    ``text`` and the attributes ``date_value``, ``granularity``, ``start_date``,
+    ``end_date``, ``relative``, ``anchor`` and ``rule`` (what ``span._.<name>``
+    gives).  ``record._`` is the record itself, so code written for spans reads it."""
+
+    __slots__ = ("label_", "start_char", "end_char", "text", "date_value", "granularity", "start_date",
+                 "end_date", "relative", "anchor", "rule")
+
+    def __init__(self, start_char: int, end_char: int, text: str, date_value=None, granularity=None,
+                 start_date=None, end_date=None, relative=False, anchor=None, rule=None):
+        self.label_ = LABEL
+        self.start_char = start_char
+        self.end_char = end_char
+        self.text = text
+        self.date_value = date_value
+        self.granularity = granularity
+        self.start_date = start_date
+        self.end_date = end_date
+        self.relative = relative
+        self.anchor = anchor
+        self.rule = rule
+
+    @property
+    def _(self) -> "DateRecord":
+        return self
+
+
+def date_records(doc: Doc) -> list[DateRecord]:
+    """``doc.spans["dates"]`` as ``DateRecord``s, in span order; ``[]`` without dates.
+
+    For the components that read many dates: a SpanGroup builds a spaCy Span per
+    date and ``span._.x`` an ``Underscore`` per attribute.  Built from the tagger's
+    own offsets and ``doc.user_data`` (where ``span._`` reads) when the group is
+    the one it left, from the spans otherwise."""
     found = doc.spans[spans.DATES] if spans.DATES in doc.spans else []
-    cached = _RECORDS.get(doc) if len(found) else None
-    if cached is not None and cached[0] is found and len(cached[1]) == len(found):
-        return _rows_from_records(doc, cached[1], cached[2])
-    sentences = SentenceIndex(doc) if len(found) else None
-    for span in found:
-        sentence_start, sentence_end = sentences.bounds(span.start_char, span.end_char)
-        result.append({
-            "text": span.text,
-            "value": span._.date_value,
-            "granularity": span._.granularity,
-            "start_date": span._.start_date,
-            "end_date": span._.end_date,
-            "relative": bool(span._.relative),
-            "anchor": span._.anchor,
-            "start_char": span.start_char,
-            "end_char": span.end_char,
-            "sentence_start": sentence_start,
-            "sentence_end": sentence_end,
-        })
-    return result
-
-
-def _rows_from_records(doc: Doc, records: list[tuple[int, int]], text: str) -> list[dict]:
-    """The rows of ``rows`` from the tagger's own records: the attribute values are read
-    from ``doc.user_data`` (where ``span._`` reads them), the text from the doc's string."""
-    sentences = SentenceIndex(doc, text)
+    if not len(found):
+        return []
+    cached = _RECORDS.get(doc)
+    if cached is None or cached[0] is not found or len(cached[1]) != len(found):
+        return [DateRecord(s.start_char, s.end_char, s.text, s._.date_value, s._.granularity, s._.start_date,
+                           s._.end_date, s._.relative, s._.anchor, s._.rule) for s in found]
+    text = cached[2]
     get = doc.user_data.get
     key = _UNDERSCORE
+    return [DateRecord(start, end, text[start:end], get((key, "date_value", start, end)),
+                       get((key, "granularity", start, end)), get((key, "start_date", start, end)),
+                       get((key, "end_date", start, end)), get((key, "relative", start, end), False),
+                       get((key, "anchor", start, end)), get((key, "rule", start, end)))
+            for start, end in cached[1]]
+
+
+def rows(doc: Doc) -> list[dict]:
+    """Rows of the ``dates`` table (every column but ``doc_id``)."""
+    records = date_records(doc)
+    if not records:
+        return []
+    cached = _RECORDS.get(doc)
+    if cached is not None and cached[3] is not None and cached[0] is doc.spans[spans.DATES] \
+            and len(cached[3]) == len(records):
+        bounds = cached[3]  # what the tagger found for the same spans
+    else:
+        sentences = SentenceIndex(doc)
+        bounds = [sentences.bounds(r.start_char, r.end_char) for r in records]
     result = []
-    for start, end in records:
-        sentence_start, sentence_end = sentences.bounds(start, end)
+    for r, (sentence_start, sentence_end) in zip(records, bounds):
         result.append({
-            "text": text[start:end],
-            "value": get((key, "date_value", start, end)),
-            "granularity": get((key, "granularity", start, end)),
-            "start_date": get((key, "start_date", start, end)),
-            "end_date": get((key, "end_date", start, end)),
-            "relative": bool(get((key, "relative", start, end), False)),
-            "anchor": get((key, "anchor", start, end)),
-            "start_char": start,
-            "end_char": end,
+            "text": r.text,
+            "value": r.date_value,
+            "granularity": r.granularity,
+            "start_date": r.start_date,
+            "end_date": r.end_date,
+            "relative": bool(r.relative),
+            "anchor": r.anchor,
+            "start_char": r.start_char,
+            "end_char": r.end_char,
             "sentence_start": sentence_start,
             "sentence_end": sentence_end,
         })

@@ -18,7 +18,13 @@ API for the other extractors (``actors.py``):
   document's parties from its title, opening paragraph and signatories line,
   e.g. ``{"countries": ["JPN", "SGP"], "bodies": ["MIC", "MCI"]}``.
 - ``actor_name(span)``: the canonical actor of one COUNTRY or ORG span.
+- ``entity_records(doc) -> list[EntityRecord]``: the spans of
+  ``doc.spans["entities"]`` as plain records, in span order, without building a
+  spaCy Span per entity: ``label_``, ``start_char``, ``end_char``, ``text`` and
+  the attributes above (``record.canonical``, or ``record._.canonical`` as on a
+  span).  The way for other components to read the entity layer.
 """
 from extractors.entities.actors import actor_name, document_parties, resolve_actors
+from extractors.entities.records import EntityRecord, entity_records
 
-__all__ = ["actor_name", "document_parties", "resolve_actors"]
+__all__ = ["EntityRecord", "actor_name", "document_parties", "entity_records", "resolve_actors"]

@@ -8,8 +8,6 @@ orders them and turns their mentions into spans.
 """
 from __future__ import annotations
 
-import weakref
-
 import numpy
 from spacy.attrs import IDX
 from spacy.language import Language
@@ -22,6 +20,7 @@ from extractors.entities.lexicon import Hit, _hit_order, lexicon
 from extractors.entities.mention import Mention
 from extractors.entities.organizations import OrganizationFinder, find_organizations
 from extractors.entities.persons import find_persons
+from extractors.entities.records import UNDERSCORE_KEY, entity_records, remember
 from extractors.entities.vocabulary import find_events, find_instruments, find_topics
 
 LABELS = ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC")
@@ -70,11 +69,7 @@ def document_text(doc: Doc) -> str:
 # component writes those keys directly instead of building an ``Underscore``
 # object per span and per attribute, which cost more than finding the mentions.
 # ``span._.canonical`` and the rest read exactly the same values.
-_UNDERSCORE = "._."
-_ATTRS = ("canonical", "acronym", "country", "title", "rule")
-# Per doc: the span group the component made and its (start_char, end_char, label)
-# records, so ``rows`` need not build a Span per entity again.
-_RECORDS: "weakref.WeakKeyDictionary[Doc, tuple]" = weakref.WeakKeyDictionary()
+_UNDERSCORE = UNDERSCORE_KEY
 
 
 def _user_data_keys_match(nlp: Language) -> bool:
@@ -153,7 +148,8 @@ class EntityLayer:
                 user_data[(_UNDERSCORE, "title", start_char, end_char)] = mention.title
         doc.spans[self.spans_key] = entity_spans
         if direct and self.spans_key == spans.ENTITIES:
-            _RECORDS[doc] = (doc.spans[self.spans_key], records)
+            # The offsets let ``entity_records`` serve the other components without Spans.
+            remember(doc, doc.spans[self.spans_key], records)
         return doc
 
 
@@ -213,42 +209,21 @@ def actors_in_text(text: str, doc: Doc | None = None) -> list[str]:
 
 
 def rows(doc: Doc) -> list[dict]:
-    """Rows of the ``entities`` table (every column but ``doc_id``)."""
-    group = doc.spans.get(spans.ENTITIES)
-    if group is None:
-        return []
-    cached = _RECORDS.get(doc)
-    if cached is None or cached[0] is not group or len(cached[1]) != len(group):
-        return _rows_from_spans(group)
-    records = sorted(cached[1])
-    text = document_text(doc)
-    get = doc.user_data.get
-    key = _UNDERSCORE
-    return [{
-        "label": label,
-        "text": text[start:end],
-        "canonical": get((key, "canonical", start, end)),
-        "acronym": get((key, "acronym", start, end)),
-        "country": get((key, "country", start, end)),
-        "title": get((key, "title", start, end)),
-        "start_char": start,
-        "end_char": end,
-        "rule": get((key, "rule", start, end)) or "accords_entities",
-    } for start, end, label in records]
+    """Rows of the ``entities`` table (every column but ``doc_id``), in text order."""
+    found = [{
+        "label": r.label_,
+        "text": r.text,
+        "canonical": r.canonical,
+        "acronym": r.acronym,
+        "country": r.country,
+        "title": r.title,
+        "start_char": r.start_char,
+        "end_char": r.end_char,
+        "rule": r.rule or "accords_entities",
+    } for r in entity_records(doc)]
+    found.sort(key=_row_order)
+    return found
 
 
-def _rows_from_spans(group) -> list[dict]:
-    """Rows read span by span, for a span group the component did not leave as made."""
-    out = [{
-        "label": span.label_,
-        "text": span.text,
-        "canonical": span._.canonical,
-        "acronym": span._.acronym,
-        "country": span._.country,
-        "title": span._.title,
-        "start_char": span.start_char,
-        "end_char": span.end_char,
-        "rule": span._.rule or "accords_entities",
-    } for span in group]
-    out.sort(key=lambda r: (r["start_char"], r["end_char"], r["label"]))
-    return out
+def _row_order(row: dict) -> tuple:
+    return row["start_char"], row["end_char"], row["label"]
