@@ -143,11 +143,16 @@ class Spool:
         return _read_ipc(path) if path is not None else TABLES[name].schema.empty_table()
 
 
-def filter_doc_ids(arrow: pa.Table, doc_ids: set[str], keep: bool) -> pa.Table:
+def id_set(doc_ids) -> pa.Array:
+    """doc_ids as the value set :func:`filter_doc_ids` takes; build it once, filter many parts."""
+    return pa.array(sorted(doc_ids), pa.string())
+
+
+def filter_doc_ids(arrow: pa.Table, doc_ids: pa.Array, keep: bool) -> pa.Table:
     """Rows whose doc_id is (keep=True) or is not (keep=False) in doc_ids."""
     if not arrow.num_rows:
         return arrow
-    if not doc_ids:
+    if not len(doc_ids):
         return arrow.slice(0, 0) if keep else arrow
-    mask = pc.is_in(arrow["doc_id"], value_set=pa.array(sorted(doc_ids), pa.string()))
+    mask = pc.is_in(arrow["doc_id"], value_set=doc_ids)
     return arrow.filter(mask if keep else pc.invert(mask))
