@@ -323,17 +323,20 @@ _OPENING_GERUND = re.compile(r"\W*(?:[\d.()]+\s+)?([A-Z][a-z]+ing)\b")
 _CUES: dict[tuple[int, str, str], tuple] = {}
 
 
-def _cues(lex: Lexicon, position: str, type_: str) -> tuple:
-    """The lexicon's cues at ``position`` that apply to ``type_``, in lexicon order."""
+def _cues(lex: Lexicon, position: str, type_: str) -> tuple[tuple, re.Pattern | None]:
+    """The lexicon's cues at ``position`` that apply to ``type_``, in lexicon
+    order, and one alternation of their patterns: most windows hold no cue, and
+    one search over the alternation says so where a search per cue would scan
+    the window once for each (no cue pattern uses backreferences, so the
+    alternation matches exactly where some cue does)."""
     key = (id(lex.cues), position, type_)
     found = _CUES.get(key)
-    if found is None:
-        found = (lex.cues, tuple(c for c in lex.cues if c.position == position and c.applies_to(type_)))
+    if found is None or found[0] is not lex.cues:  # new, or a new lexicon reused the id
+        cues = tuple(c for c in lex.cues if c.position == position and c.applies_to(type_))
+        any_cue = re.compile("|".join(f"(?:{c.regex.pattern})" for c in cues), re.I) if cues else None
+        found = (lex.cues, cues, any_cue)
         _CUES[key] = found
-    elif found[0] is not lex.cues:  # a new lexicon reused the id
-        found = (lex.cues, tuple(c for c in lex.cues if c.position == position and c.applies_to(type_)))
-        _CUES[key] = found
-    return found[1]
+    return found[1], found[2]
 
 
 def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:
@@ -341,20 +344,24 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
     status = None
     type_ = mention.type
     inside = text[mention.head_end:mention.end]
-    for cue in _cues(lex, "inside", type_):
-        if cue.regex.search(inside):
-            status = cue.status
-            break
+    cues, any_cue = _cues(lex, "inside", type_)
+    if any_cue is not None and any_cue.search(inside):
+        for cue in cues:  # the first matching cue wins, as ordered in the lexicon
+            if cue.regex.search(inside):
+                status = cue.status
+                break
     if status is None:
         after = text[mention.end:min(seg_end, mention.end + 200)]
         after = _AFTER_LEAD.sub(r"\1 ", after)  # 'Declaration,” including ...'
         after = _AFTER_NOISE.sub("", after, count=1)
         after = _AFTER_ASIDE.sub("", after, count=1)
         after = _AFTER_COMMA.sub("", after)
-        for cue in _cues(lex, "after", type_):
-            if cue.regex.search(after):
-                status = cue.status
-                break
+        cues, any_cue = _cues(lex, "after", type_)
+        if any_cue is not None and any_cue.search(after):
+            for cue in cues:
+                if cue.regex.search(after):
+                    status = cue.status
+                    break
         if status is not None and _NEGOTIATIONS_BEFORE.search(text, max(seg_start, mention.start - 40), mention.start):
             # "Negotiations on the X were launched / concluded": the verb tells
             # where the negotiations stand, not the instrument.
@@ -363,19 +370,21 @@ def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex
         window_start = max(seg_start, mention.start - 80)
         before = text[window_start:mention.start]
         best = None
-        for cue in _cues(lex, "before", type_):
-            for m in cue.regex.finditer(before):
-                gap = before[m.end():]
-                if len(gap) > 45 or _GAP_STOP.search(gap) or _GAP_COORDINATION.search(gap):
-                    continue
-                if best is None or m.end() > best[0]:
-                    best = (m.end(), cue.status)
+        cues, any_cue = _cues(lex, "before", type_)
+        if any_cue is not None and any_cue.search(before):
+            for cue in cues:
+                for m in cue.regex.finditer(before):
+                    gap = before[m.end():]
+                    if len(gap) > 45 or _GAP_STOP.search(gap) or _GAP_COORDINATION.search(gap):
+                        continue
+                    if best is None or m.end() > best[0]:
+                        best = (m.end(), cue.status)
         status = best[1] if best else None
     if status is None:
         # An item that opens with the action: "11.1. Establishing bilateral frameworks ... such as the X Framework"
         opening = _OPENING_GERUND.match(text[seg_start:mention.start])
         if opening:
-            for cue in _cues(lex, "before", type_):
+            for cue in _cues(lex, "before", type_)[0]:
                 if cue.regex.fullmatch(opening.group(1).lower()):
                     status = cue.status
                     break
