@@ -66,10 +66,23 @@ def run_started_at() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def load_state(store: Store) -> tuple[list[dict], dict[str, str]]:
-    files = store.read_rows("files")
-    documents = store.read_arrow("documents", columns=["doc_id", "extractor_version"]).to_pylist()
-    return files, {d["doc_id"]: d["extractor_version"] for d in documents}
+@dataclass
+class StoredState:
+    """What the current version knows of raw/, read once per run under the lock."""
+
+    files: list[dict]  # rows of the files table
+    versions: dict[str, str]  # doc_id -> extractor_version
+    paths: dict[str, str]  # doc_id -> documents.path
+
+    @property
+    def file_paths(self) -> set[str]:
+        return {row["path"] for row in self.files}
+
+
+def load_state(store: Store) -> StoredState:
+    documents = store.read_arrow("documents", columns=["doc_id", "path", "extractor_version"]).to_pylist()
+    return StoredState(store.read_rows("files"), {d["doc_id"]: d["extractor_version"] for d in documents},
+                       {d["doc_id"]: d["path"] for d in documents})
 
 
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
@@ -123,7 +136,8 @@ def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter) ->
     return processed
 
 
-def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool: Spool, staged: Staged) -> None:
+def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool: Spool, staged: Staged,
+                    stored_paths: dict[str, str]) -> None:
     """Stage the new version of every table: stored parts of untouched documents, rewritten
     parts where documents were added, changed, renamed or deleted, and the corpus tables."""
     new_doc_ids = {p.doc_id for p in processed if p.extracted}
@@ -141,11 +155,9 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
         first_path.setdefault(row["doc_id"], row["path"])
     staged.write_table("files", to_arrow(TABLES["files"], files_rows))
 
-    previous_paths = {d["doc_id"]: d["path"] for d in
-                      store.read_arrow("documents", columns=["doc_id", "path"]).to_pylist()}
-    drop = new_doc_ids | (set(previous_paths) - alive)
-    renamed = {d for d, path in previous_paths.items() if d in alive and first_path[d] != path}
-    everything = None if store.partitioned else {prefix_of(d) for d in previous_paths}
+    drop = new_doc_ids | (set(stored_paths) - alive)
+    renamed = {d for d, path in stored_paths.items() if d in alive and first_path[d] != path}
+    everything = None if store.partitioned else {prefix_of(d) for d in stored_paths}
     version = fingerprint.full_version()
     drop_set = id_set(drop)
     # New rows of a document no longer in raw/ (deleted while the run read it) are not kept.
@@ -159,9 +171,9 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
             new = filter_doc_ids(Spool.read(new_parts.get(prefix), name), vanished, keep=False)
             kept = filter_doc_ids(old, drop_set, keep=False)
             if name == "documents":
-                new = _stamp_documents(new, old, first_path, version)
-                kept = _refresh_paths(kept, first_path)
-            staged.write_part(name, prefix, pa.concat_tables([kept.cast(new.schema), new]))
+                new = _stamp_documents(new, old, version)
+            part = pa.concat_tables([kept.cast(new.schema), new])
+            staged.write_part(name, prefix, _refresh_paths(part, first_path) if name == "documents" else part)
         staged.keep_parts(name, touched)
         staged.finish_table(name)
     corpus = derive.corpus_tables({
@@ -175,8 +187,8 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
         staged.write_table(name, arrow)
 
 
-def _stamp_documents(new: pa.Table, old: pa.Table, first_path: dict[str, str], version: str) -> pa.Table:
-    """New documents rows carry the run's path, version and first ingestion time.
+def _stamp_documents(new: pa.Table, old: pa.Table, version: str) -> pa.Table:
+    """New documents rows carry the run's version and the document's first ingestion time.
 
     The run's own version, not each worker's: a Dask worker started later must not stamp
     rows differently from the process that commits; and a document re-extracted keeps the
@@ -187,7 +199,6 @@ def _stamp_documents(new: pa.Table, old: pa.Table, first_path: dict[str, str], v
     ingested = dict(zip(old["doc_id"].to_pylist(), old["ingested_at"].to_pylist()))
     doc_ids = new["doc_id"].to_pylist()
     columns = {
-        "path": pa.array([first_path[d] for d in doc_ids], pa.string()),
         "extractor_version": pa.array([version] * len(doc_ids), pa.string()),
         "ingested_at": pa.array([ingested.get(d, t) for d, t in zip(doc_ids, new["ingested_at"].to_pylist())],
                                 new.schema.field("ingested_at").type),
@@ -198,7 +209,8 @@ def _stamp_documents(new: pa.Table, old: pa.Table, first_path: dict[str, str], v
 
 
 def _refresh_paths(documents: pa.Table, first_path: dict[str, str]) -> pa.Table:
-    """A renamed file keeps its doc_id; only its path column changes."""
+    """Each document's path is the first path raw/ holds it under now: a renamed file keeps
+    its doc_id, and a worker's row names the file it read, which may be a second copy."""
     paths = [first_path.get(d, p) for d, p in zip(documents["doc_id"].to_pylist(), documents["path"].to_pylist())]
     return documents.set_column(documents.schema.get_field_index("path"), documents.schema.field("path"),
                                 pa.array(paths, pa.string()))
@@ -285,16 +297,15 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
     with store.lock(settings.lock_timeout_s):
         spool_root = processed_dir / ".runs"
         shutil.rmtree(spool_root, ignore_errors=True)  # spools of killed runs; none is live under the lock
-        previous_files, known = load_state(store)
-        plan = plan_run(raw_dir, previous_files, known, full=full)
-        previous_paths = {row["path"] for row in previous_files}
+        stored = load_state(store)
+        plan = plan_run(raw_dir, stored.files, stored.versions, full=full)
         spool_dir = spool_root / f"{os.getpid()}-{time.time_ns()}"
-        batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
+        batches = Batches(raw_dir, processed_dir, stored.versions, settings, run_started_at(),
                           _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size),
                           spool_dir)
         try:
             processed = execute(batches)
-            summary = commit_results(plan, processed, store, Spool(spool_dir), previous_paths)
+            summary = commit_results(plan, processed, store, Spool(spool_dir), stored)
         except OSError as exc:
             if exc.errno in TRANSIENT_ERRNOS:
                 raise
@@ -302,7 +313,7 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
         finally:
             shutil.rmtree(spool_root, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
-    return RunOutcome(summary, [p.doc_id for p in processed if p.extracted], previous_paths)
+    return RunOutcome(summary, [p.doc_id for p in processed if p.extracted], stored.file_paths)
 
 
 def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
@@ -312,13 +323,13 @@ def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "proce
 
 
 def commit_results(plan: Plan, processed: list[Processed], store: Store, spool: Spool,
-                   previous_paths: set[str]) -> RunSummary:
+                   stored: StoredState) -> RunSummary:
     """Merge and commit, unless nothing changed: then no table is rewritten."""
     if not plan.has_work and store.current is not None and store.partitioned:
-        return summarize(plan, processed, None, previous_paths)
+        return summarize(plan, processed, None, stored.file_paths)
     with store.stage() as staged:
-        merge_and_stage(plan, processed, store, spool, staged)
-        summary = summarize(plan, processed, staged, previous_paths)
+        merge_and_stage(plan, processed, store, spool, staged, stored.paths)
+        summary = summarize(plan, processed, staged, stored.file_paths)
         if store.current is not None and staged.same_as_current():
             return summary
         summary.version = store.publish(staged).name

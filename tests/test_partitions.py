@@ -114,10 +114,10 @@ def test_rows_reach_the_commit_through_spool_files_not_through_the_batches(corpu
     seen_spools: list[list[str]] = []
     real_commit = run_module.commit_results
 
-    def spying_commit(plan, processed, store, spool, previous_paths):
+    def spying_commit(plan, processed, store, spool, stored):
         assert all(type(p).__name__ == "Processed" for p in processed)  # no rows in what batches return
         seen_spools.append(sorted(p.name for p in spool.chunks("entities")))
-        return real_commit(plan, processed, store, spool, previous_paths)
+        return real_commit(plan, processed, store, spool, stored)
 
     with monkeypatch.context() as patched:
         patched.setattr(run_module, "commit_results", spying_commit)
