@@ -23,6 +23,7 @@ import bisect
 import re
 import weakref
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy
@@ -236,28 +237,24 @@ def dates_between(doc: Doc, start_char: int, end_char: int) -> list[Span]:
     return result
 
 
+@dataclass(slots=True, eq=False)  # eq=False: hashable, compared by identity
 class DateRecord:
     """One DATE span without the Span: ``label_``, ``start_char``, ``end_char``,
     ``text`` and the attributes ``date_value``, ``granularity``, ``start_date``,
     ``end_date``, ``relative``, ``anchor`` and ``rule`` (what ``span._.<name>``
     gives).  ``record._`` is the record itself, so code written for spans reads it."""
 
-    __slots__ = ("label_", "start_char", "end_char", "text", "date_value", "granularity", "start_date",
-                 "end_date", "relative", "anchor", "rule")
-
-    def __init__(self, start_char: int, end_char: int, text: str, date_value=None, granularity=None,
-                 start_date=None, end_date=None, relative=False, anchor=None, rule=None):
-        self.label_ = LABEL
-        self.start_char = start_char
-        self.end_char = end_char
-        self.text = text
-        self.date_value = date_value
-        self.granularity = granularity
-        self.start_date = start_date
-        self.end_date = end_date
-        self.relative = relative
-        self.anchor = anchor
-        self.rule = rule
+    start_char: int
+    end_char: int
+    text: str
+    date_value: str | None = None
+    granularity: str | None = None
+    start_date: object = None
+    end_date: object = None
+    relative: bool = False
+    anchor: str | None = None
+    rule: str | None = None
+    label_: str = field(default=LABEL, init=False)
 
     @property
     def _(self) -> "DateRecord":

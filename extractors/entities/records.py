@@ -12,6 +12,7 @@ here, so the records are built from them and ``doc.user_data`` (where
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
@@ -22,6 +23,7 @@ from extractors import spans
 UNDERSCORE_KEY = "._."
 
 
+@dataclass(slots=True, eq=False, repr=False)  # eq=False: hashable, compared by identity
 class EntityRecord:
     """One entity span without the Span: ``label_``, ``start_char``, ``end_char``,
     ``text`` and the attributes ``canonical``, ``acronym``, ``country``, ``title``
@@ -31,19 +33,15 @@ class EntityRecord:
     (``span._.canonical``) reads a record unchanged.
     """
 
-    __slots__ = ("label_", "start_char", "end_char", "text", "canonical", "acronym", "country", "title", "rule")
-
-    def __init__(self, label: str, start_char: int, end_char: int, text: str, canonical=None, acronym=None,
-                 country=None, title=None, rule=None):
-        self.label_ = label
-        self.start_char = start_char
-        self.end_char = end_char
-        self.text = text
-        self.canonical = canonical
-        self.acronym = acronym
-        self.country = country
-        self.title = title
-        self.rule = rule
+    label_: str
+    start_char: int
+    end_char: int
+    text: str
+    canonical: str | None = None
+    acronym: str | None = None
+    country: str | None = None
+    title: str | None = None
+    rule: str | None = None
 
     @property
     def _(self) -> "EntityRecord":
