@@ -10,15 +10,15 @@ from pipelines import settings as _settings  # noqa: F401  (Prefect env defaults
 
 
 def _run(args) -> int:
-    from pipelines.store import StoreError
+    from pipelines.tables.store import StoreError
 
     try:
         if args.no_prefect:
-            from pipelines.run import run_pipeline
+            from pipelines.run.execute import run_pipeline
 
             summary = run_pipeline(args.raw, args.processed, full=args.full).__dict__
         else:
-            from pipelines.flow import ingest, task_runner
+            from pipelines.flows.ingest import ingest, task_runner
             from pipelines.settings import get_settings
 
             if args.task_runner or args.dask_address:
@@ -34,21 +34,21 @@ def _run(args) -> int:
 
 
 def _watch(args) -> int:
-    from pipelines.watch import watch
+    from pipelines.flows.watch import watch
 
     watch(Path(args.raw), Path(args.processed), debounce_s=args.debounce, use_prefect=not args.no_prefect)
     return 0
 
 
 def _serve(args) -> int:
-    from pipelines.serve import serve
+    from pipelines.flows.serve import serve
 
     serve(raw_dir=str(args.raw), processed_dir=str(args.processed))
     return 0
 
 
 def _evaluate(args) -> int:
-    from pipelines.evaluate import evaluate, format_report
+    from pipelines.devtools.evaluate import evaluate, format_report
 
     if args.raw is None and args.processed is None:
         args.processed = Path("processed")
@@ -62,13 +62,13 @@ def _evaluate(args) -> int:
 
 
 def _bench(args) -> int:
-    from pipelines.bench import main as bench_main
+    from pipelines.devtools.bench import main as bench_main
 
     return bench_main(args)
 
 
 def _report(args) -> int:
-    from pipelines.report import write_report
+    from pipelines.report.html import write_report
 
     path = write_report(Path(args.processed), Path(args.out))
     print(path)
@@ -76,7 +76,7 @@ def _report(args) -> int:
 
 
 def _docs(args) -> int:
-    from pipelines.datadict import render_data_dictionary
+    from pipelines.tables.datadict import render_data_dictionary
 
     Path(args.out).write_text(render_data_dictionary())
     print(args.out)

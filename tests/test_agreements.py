@@ -13,7 +13,7 @@ from extractors.agreements.consolidate import build_agreements
 from extractors.agreements.mentions import find_mentions
 from extractors.document import DocumentInput
 from extractors.pipeline import default_nlp, make_doc
-from pipelines.schema import AGREEMENT_STATUSES, AGREEMENT_TYPES, TABLES
+from pipelines.tables.schema import AGREEMENT_STATUSES, AGREEMENT_TYPES, TABLES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RAW = Path(__file__).resolve().parents[1] / "raw"
@@ -208,7 +208,7 @@ def test_agreement_id_is_stable_across_documents():
 
 @pytest.fixture(scope="module")
 def seed_rows() -> dict[str, list[dict]]:
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     return {p.name: process_file(p, RAW).tables["agreement_mentions"] for p in sorted(RAW.iterdir())
             if p.name.startswith(("001", "004"))}
@@ -267,4 +267,4 @@ def test_build_agreements_groups_and_orders():
 
 def test_build_agreements_empty():
     tables = build_agreements(pd.DataFrame(), pd.DataFrame())
-    assert tables["agreements"].empty and list(tables["agreements"].columns) == TABLES["agreements"].column_names
+    assert tables["agreements"].empty and tables["agreement_parties"].empty

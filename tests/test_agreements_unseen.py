@@ -14,7 +14,7 @@ UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
 
 @pytest.fixture(scope="module")
 def unseen() -> dict[str, list[dict]]:
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     return {p.stem.removeprefix("agreements_"): process_file(p, UNSEEN).tables["agreement_mentions"]
             for p in sorted(UNSEEN.glob("agreements_*.txt"))}

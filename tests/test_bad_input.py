@@ -17,9 +17,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import hostile
-from pipelines import run
-from pipelines.run import run_pipeline
+from helpers import hostile
+from pipelines.run import execute as run
+from pipelines.run.execute import run_pipeline
 from pipelines.settings import get_settings
 
 PDFS = Path(__file__).resolve().parents[2] / "shared" / "pdfs"

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from pipelines import bench
-from pipelines.corpus import MTIME_NS, load_seeds, make_document, write_corpus, write_pdf
+from pipelines.devtools import bench
+from pipelines.devtools.bench_corpus import MTIME_NS, load_seeds, make_document, write_corpus, write_pdf
 from pipelines.readers import read_document
 
 

@@ -12,7 +12,7 @@ from extractors import spans
 from extractors.commitments.component import rows
 from extractors.document import DocumentInput
 from extractors.pipeline import build_nlp
-from pipelines.schema import STRENGTHS, TABLES, TRIGGERS
+from pipelines.tables.schema import STRENGTHS, TABLES, TRIGGERS
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEEDS = SHARED / "seeds"
@@ -315,7 +315,7 @@ def test_spans_carry_the_records(nlp):
 
 @pytest.fixture(scope="module")
 def seed_rows():
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     out = {}
     for path in sorted(SEEDS.glob("*")):
@@ -356,7 +356,7 @@ def test_seed_press_release_and_meeting_summary(seed_rows):
 
 
 def test_seed_gold_scores(seed_rows):
-    from pipelines.evaluate import score_document
+    from pipelines.devtools.evaluate import score_document
 
     tp = n_pred = n_gold = 0
     for gold_path in sorted(GOLD.glob("*.json")):

@@ -18,7 +18,7 @@ UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
 
 def commitments_by_fixture(prefix: str) -> dict[str, list[dict]]:
     """Commitment rows of every fixture named ``<prefix>*.txt``, read with the real readers."""
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     out = {}
     for path in sorted(UNSEEN.glob(f"{prefix}*.txt")):

@@ -16,7 +16,7 @@ from extractors import spans
 from extractors.dates.calendar import FiscalCalendar
 from extractors.dates.component import dates_between, rows
 from extractors.document import DocumentInput
-from pipelines.schema import GRANULARITIES, TABLES
+from pipelines.tables.schema import GRANULARITIES, TABLES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import load
+from pipelines.tables import load
 from pipelines.cli import build_parser
-from pipelines.datadict import example_row, render_data_dictionary
-from pipelines.schema import TABLES
-from pipelines.store import to_arrow
+from pipelines.tables.datadict import example_row, render_data_dictionary
+from pipelines.tables.schema import TABLES
+from pipelines.tables.store import to_arrow
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.evaluate import (
+from pipelines.devtools.evaluate import (
     FIELDS,
     PRF,
     Accuracy,
@@ -19,7 +19,7 @@ from pipelines.evaluate import (
     normalize_trigger,
     score_document,
 )
-from pipelines.schema import TABLES
+from pipelines.tables.schema import TABLES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLD_SEEDS = SHARED / "gold" / "seeds"

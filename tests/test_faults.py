@@ -19,13 +19,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-import hostile
-from pipelines import store as store_module
-from pipelines.run import run_pipeline
-from pipelines.schema import TABLES
+from helpers import hostile
+from pipelines.tables import store as store_module
+from pipelines.run.execute import run_pipeline
+from pipelines.tables.schema import TABLES
 from pipelines.settings import get_settings
-from pipelines.store import Store, StoreError, StoreLocked, digest, entry_digest
-from pipelines.workers import process_in_workers
+from pipelines.tables.store import Store, StoreError, StoreLocked, digest, entry_digest
+from pipelines.run.isolation import process_in_workers
 
 REPO = Path(__file__).resolve().parents[1]
 KILL_TRIALS = 5
@@ -301,7 +301,7 @@ def test_hanging_exploding_and_crashing_documents_are_bounded_and_the_batch_cont
         (tmp_path / name).write_bytes(data)
         jobs.append((key, tmp_path / name, name, data))
     started = time.monotonic()
-    results = dict(process_in_workers(iter(jobs), settings, NOW, target="hostile:stand_in"))
+    results = dict(process_in_workers(iter(jobs), settings, NOW, target="helpers.hostile:stand_in"))
     elapsed = time.monotonic() - started
     assert sorted(results) == list(range(len(jobs)))
     by_name = {jobs[k][2]: r.document for k, r in results.items()}

@@ -4,13 +4,13 @@ import inspect
 import pyarrow.parquet as pq
 import yaml
 
-from pipelines.schema import TABLES
-from pipelines.serve import PREFECT_YAML, deployments_from_yaml
-from pipelines.store import digest
+from pipelines.tables.schema import TABLES
+from pipelines.flows.serve import PREFECT_YAML, deployments_from_yaml
+from pipelines.tables.store import digest
 
 
 def test_flow_runs_incrementally_and_publishes_a_summary(prefect_harness, raw_copy, tmp_path):
-    from pipelines.flow import ingest
+    from pipelines.flows.ingest import ingest
 
     processed = tmp_path / "processed"
     first = ingest(raw_dir=str(raw_copy), processed_dir=str(processed))
@@ -40,14 +40,14 @@ def test_flow_runs_incrementally_and_publishes_a_summary(prefect_harness, raw_co
 
 
 def test_prefect_yaml_deployments_match_the_flow():
-    from pipelines.flow import ingest
+    from pipelines.flows.ingest import ingest
 
     spec = yaml.safe_load(PREFECT_YAML.read_text())
     names = {d["name"] for d in spec["deployments"]}
     assert {"incremental", "full-reprocess"} <= names
     flow_params = set(inspect.signature(ingest.fn).parameters)
     for d in spec["deployments"]:
-        assert d["entrypoint"] == "pipelines/flow.py:ingest"
+        assert d["entrypoint"] == "pipelines/flows/ingest.py:ingest"
         assert set(d["parameters"]) <= flow_params
         assert d["schedules"][0]["cron"] and d["schedules"][0]["timezone"]
     deployments = deployments_from_yaml(raw_dir="raw", processed_dir="out")

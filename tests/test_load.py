@@ -1,14 +1,14 @@
-"""pipelines.load: typed DataFrames, projection and pushdown, DuckDB views, date values."""
+"""pipelines.tables.load: typed DataFrames, projection and pushdown, DuckDB views, date values."""
 from datetime import date
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from accords_samples import DOC_A, DOC_B, REPO, handmade_output, sample_output
-from pipelines import load
-from pipelines.schema import TABLES, TRIGGERS
-from pipelines.store import Store
+from helpers.samples import DOC_A, DOC_B, REPO, handmade_output, sample_output
+from pipelines.tables import load
+from pipelines.tables.schema import TABLES, TRIGGERS
+from pipelines.tables.store import Store
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from accords_samples import REPO, handmade_output, sample_output
+from helpers.samples import REPO, handmade_output, sample_output
 
 NOTEBOOK = REPO / "notebooks" / "explore.ipynb"
 PLOTS = 4

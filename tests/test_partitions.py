@@ -15,14 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import run as run_module
-from pipelines.corpus import write_corpus
-from pipelines.process import process_file
-from pipelines.run import run_pipeline
-from pipelines.schema import TABLES
+from pipelines.run import execute as run_module
+from pipelines.devtools.bench_corpus import write_corpus
+from pipelines.run.document import process_file
+from pipelines.run.execute import run_pipeline
+from pipelines.tables.schema import TABLES
 from pipelines.settings import get_settings
-from pipelines.spool import Spool, SpoolWriter
-from pipelines.store import LAYOUT, Store, digest, part_name, prefix_of, write_parquet
+from pipelines.run.spool import Spool, SpoolWriter
+from pipelines.tables.store import LAYOUT, Store, digest, part_name, prefix_of, write_parquet
 
 PER_DOC = [name for name, spec in TABLES.items() if spec.per_document]
 

@@ -5,7 +5,7 @@ import difflib
 from pathlib import Path
 
 from pipelines.readers import read_document
-from pipelines.synthetic import SyntheticBlock, blocks_from_read, render_html
+from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

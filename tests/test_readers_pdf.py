@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.readers import ReadError, read_document
 from pipelines.settings import get_settings
-from pipelines.synthetic import SyntheticBlock, blocks_from_read, render_html, render_pdf, to_latin1
+from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html, render_pdf, to_latin1
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PDFS = SHARED / "pdfs"

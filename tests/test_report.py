@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from accords_samples import DOC_A, DOC_B, DOC_FAILED, TEXT_A, handmade_output, sample_output
-from pipelines import load
+from helpers.samples import DOC_A, DOC_B, DOC_FAILED, TEXT_A, handmade_output, sample_output
+from pipelines.tables import load
 from pipelines.cli import main as accords
-from pipelines.report import change_rows, highlight, write_report
+from pipelines.report.html import change_rows, highlight, write_report
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 VOID = {"meta", "link", "br", "img", "input", "hr"}

@@ -9,11 +9,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.corpus import write_corpus
-from pipelines.run import run_pipeline
-from pipelines.schema import TABLES
+from pipelines.devtools.bench_corpus import write_corpus
+from pipelines.run.execute import run_pipeline
+from pipelines.tables.schema import TABLES
 from pipelines.settings import get_settings
-from pipelines.store import digest
+from pipelines.tables.store import digest
 
 
 def table_bytes(processed: Path) -> dict[str, str]:
@@ -23,7 +23,7 @@ def table_bytes(processed: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_flow_on_a_local_two_worker_dask_cluster_equals_a_plain_run(prefect_harness, raw_copy, tmp_path,
                                                                      monkeypatch):
-    from pipelines.flow import ingest, task_runner
+    from pipelines.flows.ingest import ingest, task_runner
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setenv("ACCORDS_BATCH_SIZE", "1")  # 3 documents -> 3 tasks over 2 worker processes
@@ -44,7 +44,7 @@ def test_flow_on_a_local_two_worker_dask_cluster_equals_a_plain_run(prefect_harn
 def test_task_runner_follows_the_settings():
     from prefect.task_runners import ThreadPoolTaskRunner
 
-    from pipelines.flow import task_runner
+    from pipelines.flows.ingest import task_runner
 
     assert isinstance(task_runner(get_settings(task_runner="thread")), ThreadPoolTaskRunner)
     remote = task_runner(get_settings(task_runner="dask", dask_address="tcp://127.0.0.1:8786"))
@@ -75,7 +75,7 @@ def test_two_worker_processes_give_the_tables_of_a_single_process_run(small_stor
 
 
 def test_results_cross_process_boundaries(small_store):
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     raw, _ = small_store
     result = process_file(sorted(raw.iterdir())[0], raw, get_settings(workers=0))

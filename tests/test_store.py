@@ -5,10 +5,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import fingerprint, run
-from pipelines.run import run_pipeline
-from pipelines.schema import TABLES
-from pipelines.store import Store, StoreError, StoreLocked, digest
+from pipelines.run import fingerprint
+from pipelines.run import execute as run
+from pipelines.run.execute import run_pipeline
+from pipelines.tables.schema import TABLES
+from pipelines.tables.store import Store, StoreError, StoreLocked, digest
 
 
 def table_bytes(processed: Path) -> dict[str, str]:

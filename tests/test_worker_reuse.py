@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-import hostile
-from pipelines import workers
+from helpers import hostile
+from pipelines.run import isolation as workers
 from pipelines.settings import get_settings
-from pipelines.workers import close_idle_zygotes, process_in_workers
+from pipelines.run.isolation import close_idle_zygotes, process_in_workers
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 # This module is also the workers' target: it reports which zygote forked the worker.
@@ -23,7 +23,7 @@ TARGET = f"{Path(__file__).stem}:report_zygote"
 
 def report_zygote(path, rel_path, data, settings, ingested_at):
     """Worker target: a real extraction whose documents row also names the worker's parent (the zygote)."""
-    from pipelines.process import process_bytes
+    from pipelines.run.document import process_bytes
 
     result = process_bytes(path, rel_path, data, settings, ingested_at)
     result.tables["documents"][0]["error"] = f"zygote={os.getppid()}"
@@ -206,7 +206,7 @@ def test_hostile_documents_leave_a_reusable_zygote(tmp_path):
         jobs.append((key, tmp_path / name, name, data))
     zygotes = []
     for _ in range(2):
-        results = dict(process_in_workers(iter(jobs), settings, NOW, target="hostile:stand_in"))
+        results = dict(process_in_workers(iter(jobs), settings, NOW, target="helpers.hostile:stand_in"))
         by_name = {jobs[k][2]: r.document for k, r in results.items()}
         assert by_name["hang.txt"]["error"].startswith("timed out after 3 s")
         assert by_name["eat.txt"]["error"].startswith("exceeded the 900 MB memory limit")

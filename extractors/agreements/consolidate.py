@@ -14,8 +14,6 @@ from collections import Counter
 
 import pandas as pd
 
-from pipelines.schema import TABLES
-
 # A mention that only cites an instrument says nothing about where it stands.
 _WEAK_STATUS = "referenced"
 _NEVER = "9999"  # documents without a publication date sort after all dated ones
@@ -70,13 +68,10 @@ def build_agreements(mentions: pd.DataFrame, documents: pd.DataFrame) -> dict[st
     Rows are sorted by ``agreement_id`` and then party, so equal input gives
     byte-equal tables.
     """
-    agreement_columns = TABLES["agreements"].column_names
-    party_columns = TABLES["agreement_parties"].column_names
+    party_columns = ["agreement_id", "party"]
     if mentions is None or len(mentions) == 0:
-        return {
-            "agreements": pd.DataFrame({c: pd.Series(dtype=object) for c in agreement_columns}),
-            "agreement_parties": pd.DataFrame({c: pd.Series(dtype=object) for c in party_columns}),
-        }
+        # The caller gives empty frames the declared columns.
+        return {"agreements": pd.DataFrame(), "agreement_parties": pd.DataFrame(columns=party_columns)}
     published = {}
     if documents is not None and len(documents):
         published = dict(zip(documents["doc_id"], documents["published_date"]))
@@ -85,7 +80,7 @@ def build_agreements(mentions: pd.DataFrame, documents: pd.DataFrame) -> dict[st
     ).sort_values(["_published", "doc_id", "start_char", "end_char"], kind="stable")
     records = [_one_agreement(agreement_id, group)
                for agreement_id, group in ordered.groupby("agreement_id", sort=True)]
-    agreements = pd.DataFrame.from_records(records, columns=agreement_columns)
+    agreements = pd.DataFrame.from_records(records)
     agreements["n_mentions"] = agreements["n_mentions"].astype("int32")
     agreements = agreements.sort_values("agreement_id", kind="stable").reset_index(drop=True)
     parties = [

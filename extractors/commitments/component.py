@@ -33,7 +33,7 @@ from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
 from extractors.commitments.structure import Unit, document_units, ends_open, is_bullet
 from extractors.dates.component import date_records
 from extractors.entities import entity_records
-from pipelines.schema import TRIGGERS
+from extractors.labels import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
 

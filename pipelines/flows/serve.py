@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from prefect.schedules import Cron
 
-from pipelines.flow import ingest
+from pipelines.flows.ingest import ingest
 
-PREFECT_YAML = Path(__file__).resolve().parents[1] / "prefect.yaml"
+PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
 
 
 def deployments_from_yaml(path: Path = PREFECT_YAML, raw_dir: str | None = None,

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines import fingerprint
+from pipelines.run import fingerprint
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Prefect wiring: the incremental ingest flow, one task per batch of documents.
 
-All logic lives in ``pipelines.run``; this module only decides what runs as a
+All logic lives in ``pipelines.run.execute``; this module only decides what runs as a
 task (a batch of documents, never a sentence: a task costs ~15 ms) and
 publishes the run summary as an artifact.
 """
@@ -13,9 +13,9 @@ from pipelines import settings as _settings  # noqa: F401  (sets Prefect env def
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from pipelines.run import TRANSIENT_ERRNOS, Batches, execute_run, process_raw_files, reextract_documents, spool_writer
+from pipelines.run.execute import TRANSIENT_ERRNOS, Batches, execute_run, process_raw_files, reextract_documents, spool_writer
 from pipelines.settings import Settings, get_settings
-from pipelines.store import Store
+from pipelines.tables.store import Store
 
 
 def task_runner(settings: Settings | None = None):
@@ -76,7 +76,7 @@ def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = 
     create_markdown_artifact(markdown=f"# accords run\n\n{summary.as_markdown()}", key="accords-run-summary",
                              description="Documents seen/new/changed/deleted/failed and rows per table")
     if summary.committed:
-        from pipelines.report import change_rows, write_report
+        from pipelines.report.html import change_rows, write_report
 
         changes = change_rows(Path(processed_dir), outcome.read_doc_ids, outcome.previous_paths)
         create_table_artifact(table=changes, key="accords-changes",

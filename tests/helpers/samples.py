@@ -13,10 +13,10 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipelines.schema import TABLES
-from pipelines.store import Store
+from pipelines.tables.schema import TABLES
+from pipelines.tables.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 _SAMPLE: dict[str, Path] = {}
 
 
@@ -29,7 +29,7 @@ def sample_output() -> Path:
     if "dir" not in _SAMPLE and os.environ.get("ACCORDS_SAMPLE_OUTPUT"):
         _SAMPLE["dir"] = Path(os.environ["ACCORDS_SAMPLE_OUTPUT"])
     if "dir" not in _SAMPLE:
-        from pipelines.run import run_pipeline
+        from pipelines.run.execute import run_pipeline
 
         root = Path(tempfile.mkdtemp(prefix="accords-samples-"))
         shutil.copytree(REPO / "raw", root / "raw")

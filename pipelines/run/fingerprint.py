@@ -10,7 +10,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _SUFFIXES = {".py", ".jsonl", ".csv", ".json", ".txt", ".yaml"}
 
 
@@ -30,7 +30,7 @@ def reader_version() -> str:
 
 @lru_cache(maxsize=1)
 def extractor_version() -> str:
-    from pipelines.schema import SCHEMA_VERSION
+    from pipelines.tables.schema import SCHEMA_VERSION
 
     return f"s{SCHEMA_VERSION}-" + _tree_hash(ROOT / "extractors")
 

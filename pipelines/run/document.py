@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from extractors.document import Block, DocumentInput
-from pipelines.fingerprint import full_version
+from pipelines.run.fingerprint import full_version
 from pipelines.readers import ReadDocument, ReadError, read_document
 from pipelines.settings import Settings, get_settings
 

@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.schema import TABLES
-from pipelines.store import split_by_prefix, to_arrow
+from pipelines.tables.schema import TABLES
+from pipelines.tables.store import split_by_prefix, to_arrow
 
 CHUNK_DOCS = 64
 

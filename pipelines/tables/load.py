@@ -2,7 +2,7 @@
 
 ::
 
-    from pipelines import load
+    from pipelines.tables import load
 
     t = load.tables()                                   # every table, one consistent version
     t.commitments.groupby(["strength"]).size()
@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.schema import TABLES, Column
+from pipelines.tables.schema import TABLES, Column
 
 __all__ = ["TABLE_NAMES", "Tables", "connect", "duckdb", "interval", "intervals", "pandas_dtype", "snapshot", "table",
            "tables", "to_pandas"]

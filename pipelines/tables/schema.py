@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from extractors.labels import (  # noqa: F401  (re-exported: the tables' vocabularies)
+    AGREEMENT_STATUSES,
+    AGREEMENT_TYPES,
+    ENTITY_LABELS,
+    GRANULARITIES,
+    STRENGTHS,
+    TRIGGERS,
+)
+
 SCHEMA_VERSION = "1.0.0"
 
 STR = pa.string()
@@ -65,22 +74,6 @@ END = _c("end_char", INT, "Offset one past the last character in `documents.text
 FORMATS = ("txt", "md", "html", "pdf", "unknown")
 DOC_TYPES = ("joint_statement", "press_release", "white_paper", "meeting_summary", "other")
 BLOCK_KINDS = ("heading", "paragraph", "list_item", "footnote", "table")
-ENTITY_LABELS = ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC")
-GRANULARITIES = ("day", "month", "year", "fiscal_year", "range")
-TRIGGERS = (
-    "will", "commit", "reaffirm_commitment", "affirm", "agree", "decide", "concur", "aim",
-    "continue", "task", "explore", "resolve", "intend", "pledge", "other",
-)
-STRENGTHS = ("firm", "soft")
-AGREEMENT_TYPES = (
-    "memorandum", "agreement", "joint_statement", "declaration", "framework",
-    "letter_of_intent", "partnership",
-)
-AGREEMENT_STATUSES = (
-    "signed", "to_be_signed", "renewed", "to_be_renewed", "established", "adopted",
-    "launched", "in_force", "under_negotiation", "referenced",
-)
-
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (

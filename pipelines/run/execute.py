@@ -16,13 +16,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines import derive, fingerprint
-from pipelines.inventory import Plan, RawFile, plan_run
-from pipelines.process import EXTRACTED_TABLES, doc_id_for, process_bytes, reextract, unreadable
-from pipelines.schema import TABLES
+from pipelines.tables import derive
+from pipelines.run import fingerprint
+from pipelines.run.plan import Plan, RawFile, plan_run
+from pipelines.run.document import EXTRACTED_TABLES, doc_id_for, process_bytes, reextract, unreadable
+from pipelines.tables.schema import TABLES
 from pipelines.settings import Settings, get_settings
-from pipelines.spool import Processed, Spool, SpoolWriter, filter_doc_ids, id_set
-from pipelines.store import Staged, Store, prefix_of, to_arrow, write_error
+from pipelines.run.spool import Processed, Spool, SpoolWriter, filter_doc_ids, id_set
+from pipelines.tables.store import Staged, Store, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
 # What extractors/agreements/consolidate.py reads: the mention's text is not needed.
@@ -113,7 +114,7 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
             yield i, f.path, f.rel, data
 
     if settings.workers > 0:  # per-document time and memory bounds (pipelines/workers.py)
-        from pipelines.workers import process_in_workers
+        from pipelines.run.isolation import process_in_workers
 
         done = process_in_workers(jobs(), settings, ingested_at)
     else:

@@ -28,13 +28,12 @@ import platform
 import re
 import resource
 import shutil
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipelines.corpus import write_corpus, write_pdf
+from pipelines.devtools.bench_corpus import write_corpus, write_pdf
 
 SOURCE_DATE_EPOCH = "1704067200"  # pins ingested_at, so runs can be compared byte for byte
 STAGE_BUDGET_S = 15.0  # per rate stage: enough documents for a stable rate, bounded time
@@ -153,7 +152,7 @@ def _warm_up() -> None:
     """Import and build everything a document needs, so timings exclude one-off start-up."""
     from extractors.document import DocumentInput
     from extractors.pipeline import extract
-    from pipelines.corpus import SEED_DIR
+    from pipelines.devtools.bench_corpus import SEED_DIR
     from pipelines.readers import read_document
 
     seed = sorted(p for p in SEED_DIR.iterdir() if p.is_file())[0]
@@ -345,13 +344,13 @@ def bench_pdf(report: Report, pdf: Path, n_pages: int) -> None:
 def _run_worker(raw: str, processed: str, workers: int) -> dict:
     """One full run in this (fresh) process, after warm-up; return its figures."""
     os.environ["SOURCE_DATE_EPOCH"] = SOURCE_DATE_EPOCH
-    from pipelines.run import run_pipeline
+    from pipelines.run.execute import run_pipeline
 
     _warm_up()
     reset_peak_rss()
     with stopwatch() as t:
         summary = run_pipeline(raw, processed, settings=_settings(workers))
-    from pipelines.workers import close_idle_zygotes
+    from pipelines.run.isolation import close_idle_zygotes
 
     close_idle_zygotes()  # a pooled zygote counts among the children only once it has exited
     return {"s": t["s"], "peak_mb": peak_rss_mb(), "children_peak_mb": children_peak_rss_mb(),
@@ -359,8 +358,8 @@ def _run_worker(raw: str, processed: str, workers: int) -> dict:
 
 
 def table_digests(processed: Path) -> dict[str, str]:
-    from pipelines.schema import TABLES
-    from pipelines.store import digest
+    from pipelines.tables.schema import TABLES
+    from pipelines.tables.store import digest
 
     return {name: digest(processed / f"{name}.parquet") for name in TABLES}
 
@@ -376,9 +375,9 @@ def _corpus_words(processed: Path) -> int:
 
 def bench_run(report: Report, work: Path, raw: Path, n_docs: int, stages: tuple[str, ...], workers: int) -> None:
     """Full run, no-op run and store commit; with "memory" a quarter-size run, with "workers" the other pool size."""
-    from pipelines.run import run_pipeline
-    from pipelines.schema import TABLES
-    from pipelines.store import Store
+    from pipelines.run.execute import run_pipeline
+    from pipelines.tables.schema import TABLES
+    from pipelines.tables.store import Store
 
     processed = work / "processed"
     for folder in (processed, work / "processed-quarter", work / "processed-other", work / "write"):
@@ -507,8 +506,3 @@ def main(args) -> int:
     (Path(args.work) / "bench.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n")
     return 0
 
-
-if __name__ == "__main__":
-    from pipelines.cli import main as cli_main
-
-    sys.exit(cli_main(["bench", *sys.argv[1:]]))

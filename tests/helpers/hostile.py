@@ -184,6 +184,6 @@ def stand_in(path, rel_path, data, settings, ingested_at):
         os._exit(3)
     if data.startswith(b"RAISE"):
         raise RuntimeError("boom")
-    from pipelines.process import process_bytes
+    from pipelines.run.document import process_bytes
 
     return process_bytes(path, rel_path, data, settings, ingested_at)

@@ -78,7 +78,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from pipelines.schema import TRIGGERS
+from pipelines.tables.schema import TRIGGERS
 
 SIMILAR = 0.8
 CONTAINED = 0.85
@@ -606,7 +606,7 @@ def predicted_tables_from_processed(processed_dir: Path, paths: Iterable[str]) -
 
 def predicted_tables_from_raw(raw_dir: Path, paths: Iterable[str]) -> dict[str, dict[str, list[dict]]]:
     """Process each document in-process (no Prefect, nothing written)."""
-    from pipelines.process import process_file
+    from pipelines.run.document import process_file
 
     raw_dir = Path(raw_dir)
     return {path: process_file(raw_dir / path, raw_dir).tables for path in paths}

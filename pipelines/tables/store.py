@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.schema import SCHEMA_VERSION, TABLES, Table
+from pipelines.tables.schema import SCHEMA_VERSION, TABLES, Table
 
 KEEP_VERSIONS = 3
 PREFIX_CHARS = 2

@@ -35,12 +35,12 @@ def watch(raw_dir: Path, processed_dir: Path, debounce_s: float = 2.0, use_prefe
           stop: threading.Event | None = None, run_first: bool = True) -> None:
     """Block, running one incremental run per burst of changes, until ``stop`` is set (or Ctrl-C)."""
     if use_prefect:
-        from pipelines.flow import ingest
+        from pipelines.flows.ingest import ingest
 
         def run_once():
             return ingest(raw_dir=str(raw_dir), processed_dir=str(processed_dir))
     else:
-        from pipelines.run import run_pipeline
+        from pipelines.run.execute import run_pipeline
 
         def run_once():
             return run_pipeline(raw_dir, processed_dir).__dict__

@@ -1,6 +1,6 @@
 """Render the data dictionary (docs/data_dictionary.md) from pipelines/schema.py.
 
-Each column shows its Parquet type, the pandas dtype ``pipelines.load`` gives it, and a value
+Each column shows its Parquet type, the pandas dtype ``pipelines.tables.load`` gives it, and a value
 from an example row.  A table's example row is its schema ``example`` when set, else the row
 in ``EXAMPLES`` below (taken from the Japan-Singapore joint statement in ``raw/``); a test
 checks that every example row passes the store's write-boundary check.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 
-from pipelines.schema import SCHEMA_VERSION, TABLES
+from pipelines.tables.schema import SCHEMA_VERSION, TABLES
 
 _DOC = "cf25bfba46a33c1c"
 _TITLE = "JOINT STATEMENT ON THE ESTABLISHMENT OF A STRATEGIC PARTNERSHIP BETWEEN JAPAN AND THE REPUBLIC OF SINGAPORE"
@@ -83,7 +83,7 @@ def _cell(value, limit: int = 60) -> str:
 
 
 def render_data_dictionary() -> str:
-    from pipelines.load import pandas_dtype
+    from pipelines.tables.load import pandas_dtype
 
     out = [
         "# Data dictionary",

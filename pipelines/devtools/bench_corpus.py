@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-SEED_DIR = Path(__file__).resolve().parents[1] / "raw"
+SEED_DIR = Path(__file__).resolve().parents[2] / "raw"
 # A fixed mtime (2024-01-01 UTC) keeps the inventory's stat check stable across machines.
 MTIME_NS = 1_704_067_200 * 1_000_000_000
 

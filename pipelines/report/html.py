@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import load
+from pipelines.tables import load
 
-TEMPLATE = Path(__file__).with_name("report_template.html")
+TEMPLATE = Path(__file__).with_name("template.html")
 MAX_ARTIFACT_TEXT = 160
 
 # Outer layers first: a commitment wraps the agreement mentions, entities and dates inside it.

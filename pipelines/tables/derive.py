@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.schema import TABLES
-from pipelines.store import sort_by_key
+from pipelines.tables.schema import TABLES
+from pipelines.tables.store import sort_by_key
 
 
 def organizations(entities: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ not the run.  ``process_in_workers`` hands documents one at a time to up to
   document recorded as failed with the signal that ended it.
 
 Workers are forked from a *zygote*: a fresh interpreter (``python -m
-pipelines.workers``, so nothing is inherited from a threaded parent; spaCy and
+pipelines.run.isolation``, so nothing is inherited from a threaded parent; spaCy and
 pdfium are not fork- or thread-safe once running) that imports the readers and
 builds the spaCy pipeline once, then forks one single-threaded worker per
 request in milliseconds.  Workers are reused for every document of the batch,
@@ -60,7 +60,7 @@ from pipelines.settings import Settings
 
 # How a worker turns one document into a DocumentResult: "module:function" taking
 # (path, rel_path, data, settings, ingested_at).  Tests swap in hostile stand-ins.
-DEFAULT_TARGET = "pipelines.process:process_bytes"
+DEFAULT_TARGET = "pipelines.run.document:process_bytes"
 # Importing spaCy and building the pipeline takes a few seconds; a worker that is
 # not ready after this long (or after doc_timeout_s, if longer) is broken.
 STARTUP_TIMEOUT_S = 120.0
@@ -80,7 +80,7 @@ class WorkerError(RuntimeError):
 
 def failed_result(doc_id: str, rel_path: str, error: str, ingested_at: datetime):
     """A DocumentResult holding only a failed documents row."""
-    from pipelines.process import EXTRACTED_TABLES, DocumentResult, document_row
+    from pipelines.run.document import EXTRACTED_TABLES, DocumentResult, document_row
 
     row = document_row(doc_id, rel_path, None, error, ingested_at)
     return DocumentResult(doc_id, {"documents": [row], "blocks": [], **{n: [] for n in EXTRACTED_TABLES}})
@@ -155,7 +155,7 @@ def _worker_loop(conn, func, settings: Settings) -> None:
 
 
 def _zygote_main(ctrl_fd: int, target: str, versions: str = "") -> None:
-    """``python -m pipelines.workers``: import and warm up once, then fork a worker per request.
+    """``python -m pipelines.run.isolation``: import and warm up once, then fork a worker per request.
 
     Forking a warmed-up, single-threaded process costs milliseconds, where a fresh
     interpreter needs seconds to import spaCy and build the pipeline; so replacing a
@@ -171,7 +171,7 @@ def _zygote_main(ctrl_fd: int, target: str, versions: str = "") -> None:
     if versions:
         # Rows carry the parent's code fingerprint, so the parent's "already done?" check
         # agrees with what the workers wrote even if files change under a running run.
-        from pipelines import fingerprint
+        from pipelines.run import fingerprint
 
         reader, extractor = versions.split("+", 1)
         fingerprint.reader_version = lambda: reader
@@ -230,7 +230,7 @@ def _zygote_main(ctrl_fd: int, target: str, versions: str = "") -> None:
 
 def _zygote_key(target: str) -> tuple:
     """Everything fixed when a zygote starts: a pooled zygote is reused only under the same."""
-    from pipelines import fingerprint
+    from pipelines.run import fingerprint
 
     try:
         cwd = os.getcwd()
@@ -260,7 +260,7 @@ class _Zygote:
         env = {**os.environ, "PYTHONPATH": pythonpath}
         try:
             self.process = _start_process(
-                [executable, "-m", "pipelines.workers", str(theirs.fileno()), target, versions],
+                [executable, "-m", "pipelines.run.isolation", str(theirs.fileno()), target, versions],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env, close_fds=True,
             )
         except BaseException:
@@ -517,7 +517,7 @@ def process_in_workers(jobs: Iterable[Job], settings: Settings, ingested_at: dat
     iterable (e.g. a transient I/O error the caller retries) stops the workers
     and propagates.
     """
-    from pipelines.process import doc_id_for
+    from pipelines.run.document import doc_id_for
 
     n_workers = max(1, int(settings.workers))
     zygote: _Zygote | None = None  # checked out of the idle pool for this call alone

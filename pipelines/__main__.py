@@ -1,0 +1,6 @@
+"""``python -m pipelines``: the ``accords`` command line."""
+import sys
+
+from pipelines.cli import main
+
+sys.exit(main())

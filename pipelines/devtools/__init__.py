@@ -1,0 +1,1 @@
+"""Developer tools: the benchmark (and its generated corpus) and the gold evaluation."""
