@@ -14,11 +14,10 @@ if os.environ.get("CI"):
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "seeds"
-GOLD = SHARED / "gold" / "seeds"
-PDFS = SHARED / "pdfs"
+from helpers.paths import GOLD_SEEDS, REPO  # noqa: E402
+
+if os.environ.get("ACCORDS_REQUIRE_SHARED") == "1" and not GOLD_SEEDS.is_dir():
+    raise pytest.UsageError(f"ACCORDS_REQUIRE_SHARED=1 but the development gold is missing: {GOLD_SEEDS}")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ correctly; never a crash, never a silent empty success.  Security: no network, n
 document executed, no path from a document used.
 
 One run of the real pipeline (worker processes, time and memory bounds) reads a raw/ folder of
-generated hostile files plus the real problem PDFs in ../shared/pdfs; the tests then check each row.
+generated hostile files plus the real problem PDFs in tests/fixtures/pdfs; the tests then check each row.
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import hostile
+from helpers.paths import PDFS
 from pipelines.run import execute as run
 from pipelines.run.execute import run_pipeline
 from pipelines.settings import get_settings
 
-PDFS = Path(__file__).resolve().parents[2] / "shared" / "pdfs"
 SECRET = "TOP-SECRET-TOKEN-4711"
 DOC_TIMEOUT_S = 10
 BIG_MB = 50

@@ -12,11 +12,9 @@ from extractors import spans
 from extractors.commitments.component import rows
 from extractors.document import DocumentInput
 from extractors.pipeline import build_nlp
+from helpers.paths import SEEDS, gold_files, needs_gold
 from pipelines.tables.schema import STRENGTHS, TABLES, TRIGGERS
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SEEDS = SHARED / "seeds"
-GOLD = SHARED / "gold" / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -355,11 +353,12 @@ def test_seed_press_release_and_meeting_summary(seed_rows):
     assert not any("showed a strong interest" in r["text"] for r in summary)
 
 
+@needs_gold
 def test_seed_gold_scores(seed_rows):
     from pipelines.devtools.evaluate import score_document
 
     tp = n_pred = n_gold = 0
-    for gold_path in sorted(GOLD.glob("*.json")):
+    for gold_path in gold_files():
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         predicted = seed_rows[gold["doc"]]
         scores = score_document(gold, {"documents": [{"doc_id": "t", "status": "ok"}],

@@ -16,9 +16,9 @@ from extractors import spans
 from extractors.dates.calendar import FiscalCalendar
 from extractors.dates.component import dates_between, rows
 from extractors.document import DocumentInput
+from helpers.paths import SEEDS, gold_files, needs_gold
 from pipelines.tables.schema import GRANULARITIES, TABLES
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -187,9 +187,9 @@ def _read(path: Path) -> tuple[str, str | None]:
 
 def _seed_rows(nlp) -> dict[str, tuple[dict, list[dict]]]:
     result = {}
-    for gold_path in sorted((SHARED / "gold" / "seeds").glob("*.json")):
+    for gold_path in gold_files():
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        text, published = _read(SHARED / "seeds" / gold["doc"])
+        text, published = _read(SEEDS / gold["doc"])
         result[gold["doc"][:3]] = (gold, rows(tag(nlp, text, published or gold["meta"]["published_date"])))
     return result
 
@@ -199,6 +199,7 @@ def seeds(nlp):
     return _seed_rows(nlp)
 
 
+@needs_gold
 def test_seed_documents_must_find_and_must_not_find(seeds):
     texts = {key: [r["text"] for r in predicted] for key, (_, predicted) in seeds.items()}
     assert "2nd July 2021" in texts["000"]
@@ -212,6 +213,7 @@ def test_seed_documents_must_find_and_must_not_find(seeds):
         assert name_year not in " ".join(texts["003"])
 
 
+@needs_gold
 def test_seed_scores_reach_the_targets(seeds):
     tp = n_gold = n_pred = 0
     granularity_ok = matched = 0

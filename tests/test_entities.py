@@ -10,8 +10,8 @@ from extractors.document import DocumentInput
 from extractors.entities import document_parties, resolve_actors
 from extractors.entities.component import rows
 from extractors.pipeline import build_nlp, make_doc
+from helpers.paths import SEEDS, gold_files, needs_gold
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +188,13 @@ def test_resolve_actors_and_document_parties(nlp):
 def seed_rows(nlp, name):
     from pipelines.readers import read_document
 
-    read = read_document(SHARED / "seeds" / name)
+    read = read_document(SEEDS / name)
     doc = make_doc(DocumentInput(doc_id=name, text=read.text, title=read.title, blocks=read.blocks), nlp)
     return doc, rows(doc)
 
 
-@pytest.mark.parametrize("gold_file", sorted((SHARED / "gold" / "seeds").glob("*.json")), ids=lambda p: p.name[:3])
+@needs_gold
+@pytest.mark.parametrize("gold_file", gold_files(), ids=lambda p: p.name[:3])
 def test_seed_countries_and_persons_match_gold(nlp, gold_file):
     gold = json.loads(gold_file.read_text())
     doc, found = seed_rows(nlp, gold["doc"])

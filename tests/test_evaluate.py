@@ -19,11 +19,10 @@ from pipelines.devtools.evaluate import (
     normalize_trigger,
     score_document,
 )
+from helpers.paths import GOLD_SEEDS, needs_gold
+from helpers.paths import SEEDS as RAW_SEEDS
 from pipelines.tables.schema import TABLES
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-GOLD_SEEDS = SHARED / "gold" / "seeds"
-RAW_SEEDS = SHARED / "seeds"
 
 
 def gold_doc(**sections) -> dict:
@@ -298,6 +297,7 @@ def load_seed_golds() -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD_SEEDS.glob("*.json"))]
 
 
+@needs_gold
 def test_gold_as_prediction_scores_perfectly_from_parquet(tmp_path):
     write_tables(tmp_path, perfect_tables(load_seed_golds()))
     report = evaluate(GOLD_SEEDS, processed_dir=tmp_path)
@@ -306,6 +306,7 @@ def test_gold_as_prediction_scores_perfectly_from_parquet(tmp_path):
         assert report.metric(f"{name}.{stat}") == 1.0, name
 
 
+@needs_gold
 def test_empty_predictions_score_zero_without_crashing(tmp_path):
     golds = load_seed_golds()
     tables = perfect_tables(golds)
@@ -316,6 +317,7 @@ def test_empty_predictions_score_zero_without_crashing(tmp_path):
     assert report.metric("commitments.n_gold") == sum(len(g["commitments"]) for g in golds)
 
 
+@needs_gold
 def test_seeds_from_raw_report_every_field():
     golds = load_seed_golds()
     report = evaluate(GOLD_SEEDS, raw_dir=RAW_SEEDS)

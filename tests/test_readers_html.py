@@ -5,9 +5,9 @@ import difflib
 from pathlib import Path
 
 from pipelines.readers import read_document
+from helpers.paths import SEEDS
 from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def test_news_page_main_content_only(tmp_path):
@@ -52,7 +52,7 @@ def test_windows_1251_page_is_decoded_and_marked_russian(tmp_path):
 
 
 def test_seed_html_round_trip(tmp_path):
-    for path in sorted((SHARED / "seeds").glob("*.txt"))[:3]:
+    for path in sorted(SEEDS.glob("*.txt"))[:3]:
         src = read_document(path)
         page = tmp_path / f"{path.stem}.html"
         page.write_bytes(render_html(blocks_from_read(src.text, src.blocks), title=src.title))

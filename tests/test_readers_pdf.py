@@ -1,4 +1,4 @@
-"""Readers on PDFs: real files from ../shared/pdfs and synthetic round trips."""
+"""Readers on PDFs: real files from tests/fixtures/pdfs and synthetic round trips."""
 from __future__ import annotations
 
 import difflib
@@ -9,10 +9,9 @@ import pytest
 
 from pipelines.readers import ReadError, read_document
 from pipelines.settings import get_settings
+from helpers.paths import PDFS, SEEDS
 from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html, render_pdf, to_latin1
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-PDFS = SHARED / "pdfs"
 
 
 def _body(doc) -> str:
@@ -143,7 +142,7 @@ def test_synthetic_pdf_round_trip(tmp_path, columns):
 
 @pytest.mark.parametrize("seed", ["000", "002", "004"])
 def test_seed_pdf_round_trip(tmp_path, seed):
-    src = read_document(next((SHARED / "seeds").glob(f"{seed}_*.txt")))
+    src = read_document(next(SEEDS.glob(f"{seed}_*.txt")))
     blocks = blocks_from_read(src.text, src.blocks)
     for i, block in enumerate(blocks):
         if block.kind == "paragraph" and i % 3 == 1:
