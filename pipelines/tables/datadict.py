@@ -1,4 +1,4 @@
-"""Render the data dictionary (docs/data_dictionary.md) from pipelines/schema.py.
+"""Render the data dictionary (docs/data_dictionary.md) from pipelines/tables/schema.py.
 
 Each column shows its Parquet type, the pandas dtype ``pipelines.tables.load`` gives it, and a value
 from an example row.  A table's example row is its schema ``example`` when set, else the row
@@ -88,7 +88,7 @@ def render_data_dictionary() -> str:
     out = [
         "# Data dictionary",
         "",
-        f"Schema version **{SCHEMA_VERSION}**. Generated from `pipelines/schema.py` by `accords docs`; "
+        f"Schema version **{SCHEMA_VERSION}**. Generated from `pipelines/tables/schema.py` by `accords docs`; "
         "a test fails when the two disagree. Offsets (`start_char`, `end_char`) index `documents.text` "
         "of the same `doc_id`.",
         "",

@@ -11,7 +11,7 @@
     con = load.connect()                                # DuckDB, one view per table
     con.sql("select party, count(*) from agreement_parties group by 1").df()
 
-Types follow ``pipelines/schema.py``: ``date32`` columns become ``datetime64[ms]``, timestamps
+Types follow ``pipelines/tables/schema.py``: ``date32`` columns become ``datetime64[ms]``, timestamps
 ``datetime64[ms, UTC]``, string lists Python lists, columns with a fixed vocabulary
 ``category`` (every allowed value is a category, so counts show zeros), nullable integers
 pandas ``Int32``.  ISO date *values* (``2026-03``, ``FY2023``, ``2022/2025``) stay strings;
