@@ -390,3 +390,29 @@ def test_a_chmod_is_hashed_but_not_extracted_again(store, monkeypatch):
     summary = run_pipeline(raw, processed, settings=SETTINGS)
     assert summary.unchanged == len(COUNTRIES)
     assert files(processed)["norway.txt"]["ctime_ns"] == (raw / "norway.txt").stat().st_ctime_ns
+
+
+def test_fifos_and_dangling_links_in_raw_are_skipped_with_a_warning(tmp_path):
+    raw = make_raw(tmp_path, ["Chile"])
+    os.mkfifo(raw / "pipe.txt")
+    (raw / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    summary = run_pipeline(raw, tmp_path / "processed", settings=SETTINGS)
+    assert summary.new == 1 and summary.failed == 0
+    assert "'pipe.txt' in raw/ is a FIFO, not a file; skipped" in summary.warnings
+    assert "'gone.txt' in raw/ is a dangling symlink, not a file; skipped" in summary.warnings
+    assert set(documents(tmp_path / "processed")) == {"chile.txt"}
+
+
+def test_a_refused_file_is_retried_boundedly_then_the_store_settles(tmp_path):
+    raw = make_raw(tmp_path, ["Chile"])
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    (raw / "outside.txt").symlink_to(secret)
+    processed = tmp_path / "processed"
+    settings = get_settings(workers=0, max_attempts=2)
+    assert run_pipeline(raw, processed, settings=settings).failed == 1
+    assert run_pipeline(raw, processed, settings=settings).retried == 1
+    version = current(processed)
+    settled = run_pipeline(raw, processed, settings=settings)
+    assert settled.retried == 0 and not settled.committed and current(processed) == version
+    assert documents(processed)["outside.txt"]["status"] == "failed"

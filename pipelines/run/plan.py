@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.run import fingerprint
+from pipelines.run.rawfile import kind_of
 from pipelines.tables.store import StoreError
+
+
+MAX_NOTES = 20
 
 
 class RawDirError(StoreError):
@@ -44,7 +48,8 @@ class Plan:
     deleted: list[str] = field(default_factory=list)  # rel paths gone since the last run
     retry: set[str] = field(default_factory=set)  # rel paths of failed documents read again
     previous: dict[str, dict] = field(default_factory=dict)  # rel -> the last run's files row
-    unreadable_dirs: list[str] = field(default_factory=list)  # subfolders whose stored files were kept
+    unreadable_dirs: list[tuple[str, str]] = field(default_factory=list)  # (subfolder, why): stored files kept
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (entry, what it is): not a document
 
     @property
     def has_work(self) -> bool:
@@ -52,8 +57,12 @@ class Plan:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"folder {rel!r} of raw/ cannot be read ({why}); its stored documents are kept as they were"
-                for rel, why in self.unreadable_dirs]
+        notes = [f"folder {rel!r} of raw/ cannot be read ({why}); its stored documents are kept as they were"
+                 for rel, why in self.unreadable_dirs]
+        notes += [f"{rel!r} in raw/ is {kind}, not a file; skipped" for rel, kind in self.skipped[:MAX_NOTES]]
+        if len(self.skipped) > MAX_NOTES:
+            notes.append(f"{len(self.skipped) - MAX_NOTES} more entries of raw/ that are not files were skipped")
+        return notes
 
     def file_rows(self, processed) -> list[dict]:
         """The files table after the run; ``processed`` lists the run's Processed records in order,
@@ -105,14 +114,15 @@ def _printable(rel: str) -> str | None:
         return os.fsencode(rel).decode("utf-8", "backslashreplace")
 
 
-def scan(raw_dir: Path, unreadable_dirs: list | None = None) -> list[RawFile]:
+def scan(raw_dir: Path, unreadable_dirs: list | None = None, skipped: list | None = None) -> list[RawFile]:
     """Every regular file under raw_dir, sorted; hidden files and folders are skipped.
 
     Symlinks are followed only while they stay inside raw_dir, so a link to
     /etc/passwd is listed as refused, never read; so are symlink loops and names
     that are not UTF-8.  A subfolder that cannot be listed is appended to
     ``unreadable_dirs`` as (rel, reason), never taken for empty; raw_dir itself
-    unreadable raises RawDirError.
+    unreadable raises RawDirError.  FIFOs, sockets, devices and dangling links are
+    appended to ``skipped`` as (rel, what it is).
     """
     raw_dir = Path(raw_dir)
     root = os.path.realpath(raw_dir)
@@ -151,13 +161,22 @@ def scan(raw_dir: Path, unreadable_dirs: list | None = None) -> list[RawFile]:
                         stack.append(path)
                     continue
                 if not entry.is_file():
-                    continue  # FIFOs, sockets, devices, dangling links: not documents
+                    if skipped is not None:
+                        skipped.append((shown or rel, _what(entry)))
+                    continue
                 st = entry.stat()
             except OSError as exc:
                 found.setdefault(rel, RawFile(path, rel, 0, 0, f"cannot stat file: {exc.strerror or exc}"))
                 continue
             found.setdefault(rel, RawFile(path, rel, st.st_size, st.st_mtime_ns, None, st.st_ctime_ns, st.st_ino))
     return sorted(found.values(), key=lambda f: f.rel)
+
+
+def _what(entry: os.DirEntry) -> str:
+    try:
+        return kind_of(entry.stat().st_mode)
+    except OSError:
+        return "a dangling symlink"
 
 
 def _refuse_symlink(entry: os.DirEntry, path: Path, root: str) -> str | None:
@@ -192,9 +211,10 @@ def plan_run(raw_dir: Path, previous_files: list[dict], previous_versions: dict[
     fewer than max_attempts runs in a row, after any reader or extractor change, and on --full.
     """
     unreadable: list = []
-    files = scan(raw_dir, unreadable)
+    skipped: list = []
+    files = scan(raw_dir, unreadable, skipped)
     before = {row["path"]: row for row in previous_files}
-    plan = Plan(files=files, previous=before, unreadable_dirs=unreadable)
+    plan = Plan(files=files, previous=before, unreadable_dirs=unreadable, skipped=skipped)
     current_reader = fingerprint.reader_version()
     current_extractor = fingerprint.extractor_version()
     current = f"{current_reader}+{current_extractor}"

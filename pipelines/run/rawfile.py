@@ -47,7 +47,7 @@ def _read(fd: int, n: int) -> bytes:
     return os.read(fd, n)  # one seam for tests that simulate a failing disk
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
         if test(mode):
@@ -97,7 +97,7 @@ def _read_once(raw_dir: Path, path: Path, settings: Settings) -> RawBytes:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise RawFileError(f"not a regular file: {_kind(st.st_mode)}; not read")
+            raise RawFileError(f"not a regular file: {kind_of(st.st_mode)}; not read")
         limit = limit_bytes(settings)
         if st.st_size > limit:
             raise RawFileError(too_large(st.st_size, settings))
