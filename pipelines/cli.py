@@ -16,7 +16,8 @@ def _run(args) -> int:
         if args.no_prefect:
             from pipelines.run.execute import run_pipeline
 
-            summary = run_pipeline(args.raw, args.processed, full=args.full).__dict__
+            summary = run_pipeline(args.raw, args.processed, full=args.full,
+                                   allow_deletions=args.allow_deletions).__dict__
         else:
             from pipelines.flows.ingest import ingest, task_runner
             from pipelines.settings import get_settings
@@ -24,10 +25,13 @@ def _run(args) -> int:
             if args.task_runner or args.dask_address:
                 chosen = get_settings(task_runner=args.task_runner or "dask", dask_address=args.dask_address)
                 ingest = ingest.with_options(task_runner=task_runner(chosen))
-            summary = ingest(raw_dir=str(args.raw), processed_dir=str(args.processed), full=args.full)
+            summary = ingest(raw_dir=str(args.raw), processed_dir=str(args.processed), full=args.full,
+                             allow_deletions=args.allow_deletions)
     except StoreError as exc:
         print(f"accords: {exc}", file=sys.stderr)
         return 2
+    for warning in summary.get("warnings", []):
+        print(f"accords: warning: {warning}", file=sys.stderr)
     print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, default=str))
     print(json.dumps({"rows": summary["rows"]}))
     return 0
@@ -94,7 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="process new, changed and deleted documents in raw/ (Prefect flow)")
     _add_folders(run)
-    run.add_argument("--full", action="store_true", help="re-read every document")
+    run.add_argument("--full", action="store_true",
+                     help="re-read and re-extract every document, failed ones included")
+    run.add_argument("--allow-deletions", action="store_true",
+                     help="let the run delete every stored document, or more than max_delete_share "
+                          "(default 0.5) of them; refused otherwise, so an empty or mistyped raw/ wipes nothing")
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect")
     run.add_argument("--task-runner", choices=("thread", "dask"), default=None,
                      help="Prefect task runner (default: settings.task_runner, ACCORDS_TASK_RUNNER)")

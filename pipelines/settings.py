@@ -37,6 +37,12 @@ class Settings:
     # Fiscal-year start month per ISO3 country; documents of other countries use the default.
     fiscal_year_start_month: int = 4
     lock_timeout_s: float = 0.0
+    # Runs in a row that read a failed document again before it waits for a change of its
+    # file, of the readers or extractors, or for --full.
+    max_attempts: int = 3
+    # A run refuses to delete more than this share of the stored documents (and never all of
+    # them) unless told --allow-deletions: an emptied or unmounted raw/ must not wipe the store.
+    max_delete_share: float = 0.5
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -152,7 +152,8 @@ def test_sigkill_at_random_moments_never_leaves_mixed_or_broken_tables(tmp_path)
 
 def _tables(tag: str) -> dict[str, list[dict]]:
     tables = {name: [] for name in TABLES}
-    tables["files"] = [{"path": f"{tag}-{i}.txt", "doc_id": f"{tag}{i:015d}"[:16], "size": i, "mtime_ns": i}
+    tables["files"] = [{"path": f"{tag}-{i}.txt", "doc_id": f"{tag}{i:015d}"[:16], "size": i, "mtime_ns": i,
+                       "ctime_ns": i, "inode": i, "attempts": 0}
                        for i in range(50)]
     return tables
 

@@ -68,10 +68,12 @@ def _run_as_tasks(batches: Batches) -> list:
 
 
 @flow(name="accords-ingest", log_prints=True, task_runner=task_runner())
-def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = False) -> dict:
+def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = False,
+           allow_deletions: bool = False) -> dict:
     """Read new and changed documents in raw_dir, extract, and commit every table atomically."""
     logger = get_run_logger()
-    outcome = execute_run(raw_dir, processed_dir, full, get_settings(), execute=_run_as_tasks)
+    outcome = execute_run(raw_dir, processed_dir, full, get_settings(), execute=_run_as_tasks,
+                          allow_deletions=allow_deletions)
     summary = outcome.summary
     create_markdown_artifact(markdown=f"# accords run\n\n{summary.as_markdown()}", key="accords-run-summary",
                              description="Documents seen/new/changed/deleted/failed and rows per table")

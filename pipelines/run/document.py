@@ -133,12 +133,14 @@ def process_file(path: Path, raw_dir: Path, settings: Settings | None = None,
     """Read and extract one file; never raises for a bad document."""
     settings = settings or get_settings()
     ingested_at = ingested_at or datetime.now(timezone.utc).replace(microsecond=0)
+    from pipelines.run.rawfile import RawFileError, read_raw
+
     rel_path = Path(path).relative_to(raw_dir).as_posix()
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return unreadable(rel_path, f"cannot read file: {exc.strerror or exc}", ingested_at)
-    return process_bytes(Path(path), rel_path, data, settings, ingested_at)
+        raw = read_raw(raw_dir, path, settings)
+    except RawFileError as exc:
+        return unreadable(rel_path, str(exc), ingested_at)
+    return process_bytes(Path(path), rel_path, raw.data, settings, ingested_at)
 
 
 def process_bytes(path: Path, rel_path: str, data: bytes, settings: Settings,

@@ -5,7 +5,6 @@ them without Prefect (used by tests and by the benchmark).
 """
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 import time
@@ -18,18 +17,21 @@ import pyarrow.compute as pc
 
 from pipelines.tables import derive
 from pipelines.run import fingerprint
-from pipelines.run.plan import Plan, RawFile, plan_run
-from pipelines.run.document import EXTRACTED_TABLES, doc_id_for, process_bytes, reextract, unreadable
+from pipelines.run.plan import Plan, RawFile, check_raw_dir, plan_run
+from pipelines.run.rawfile import TRANSIENT_ERRNOS, RawFileError, read_raw  # noqa: F401 (flows import it here)
+from pipelines.run.document import EXTRACTED_TABLES, process_bytes, reextract, unreadable
 from pipelines.tables.schema import TABLES
 from pipelines.settings import Settings, get_settings
 from pipelines.run.spool import Processed, Spool, SpoolWriter, filter_doc_ids, id_set
-from pipelines.tables.store import Staged, Store, prefix_of, to_arrow, write_error
+from pipelines.tables.store import Staged, Store, StoreError, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
 # What extractors/agreements/consolidate.py reads: the mention's text is not needed.
 MENTION_COLUMNS = [c for c in TABLES["agreement_mentions"].column_names if c != "text"]
-# I/O errors worth retrying (a flaky network share); others are recorded as failed documents.
-TRANSIENT_ERRNOS = {errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT, errno.EINTR, errno.ESTALE}
+
+
+class DeletionRefused(StoreError):
+    """The run would delete every stored document, or more than ``max_delete_share`` of them."""
 
 
 @dataclass
@@ -39,18 +41,20 @@ class RunSummary:
     changed: int = 0
     unchanged: int = 0
     reextracted: int = 0
+    retried: int = 0
     deleted: int = 0
     failed: int = 0
     rows: dict[str, int] = field(default_factory=dict)
     committed: bool = False
     seconds: float = 0.0
     version: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def as_markdown(self) -> str:
         lines = [
             "| documents | count |", "|---|---:|",
             *(f"| {k} | {getattr(self, k)} |" for k in
-              ("seen", "new", "changed", "unchanged", "reextracted", "deleted", "failed")),
+              ("seen", "new", "changed", "unchanged", "reextracted", "retried", "deleted", "failed")),
             "", "| table | rows |", "|---|---:|",
             *(f"| {k} | {v} |" for k, v in sorted(self.rows.items())),
             "", f"Committed: {'yes, ' + str(self.version) if self.committed else 'no (nothing changed)'}; "
@@ -74,6 +78,7 @@ class StoredState:
     files: list[dict]  # rows of the files table
     versions: dict[str, str]  # doc_id -> extractor_version
     paths: dict[str, str]  # doc_id -> documents.path
+    failed: set[str] = field(default_factory=set)  # doc_ids stored with status failed
 
     @property
     def file_paths(self) -> set[str]:
@@ -81,9 +86,10 @@ class StoredState:
 
 
 def load_state(store: Store) -> StoredState:
-    documents = store.read_arrow("documents", columns=["doc_id", "path", "extractor_version"]).to_pylist()
+    documents = store.read_arrow("documents", columns=["doc_id", "path", "extractor_version", "status"]).to_pylist()
     return StoredState(store.read_rows("files"), {d["doc_id"]: d["extractor_version"] for d in documents},
-                       {d["doc_id"]: d["path"] for d in documents})
+                       {d["doc_id"]: d["path"] for d in documents},
+                       {d["doc_id"] for d in documents if d["status"] == "failed"})
 
 
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
@@ -100,13 +106,11 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
                 processed[i] = spool.add(unreadable(f.rel, f.refusal, ingested_at))
                 continue
             try:
-                data = f.path.read_bytes()
-            except OSError as exc:
-                if exc.errno in TRANSIENT_ERRNOS:
-                    raise  # the task retries the batch
-                processed[i] = spool.add(unreadable(f.rel, f"cannot read file: {exc.strerror or exc}", ingested_at))
+                raw = read_raw(raw_dir, f.path, settings)  # safe, bounded, hashed while read
+            except RawFileError as exc:
+                processed[i] = spool.add(unreadable(f.rel, str(exc), ingested_at))
                 continue
-            doc_id = doc_id_for(data)
+            data, doc_id = raw.data, raw.doc_id
             if known.get(doc_id) == current:
                 # Touched or renamed, same content: nothing to extract.
                 processed[i] = Processed(doc_id, False)
@@ -142,14 +146,7 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
     """Stage the new version of every table: stored parts of untouched documents, rewritten
     parts where documents were added, changed, renamed or deleted, and the corpus tables."""
     new_doc_ids = {p.doc_id for p in processed if p.extracted}
-    # files: what raw/ holds now
-    path_to_doc = dict(plan.unchanged)
-    for f, p in zip(plan.to_read, processed[: len(plan.to_read)]):
-        path_to_doc[f.rel] = p.doc_id
-    files_rows = [
-        {"path": f.rel, "doc_id": path_to_doc[f.rel], "size": f.size, "mtime_ns": f.mtime_ns}
-        for f in plan.files if f.rel in path_to_doc
-    ]
+    files_rows = plan.file_rows(processed)  # files: what raw/ holds now
     alive = {row["doc_id"] for row in files_rows}
     first_path: dict[str, str] = {}
     for row in files_rows:
@@ -219,11 +216,13 @@ def _refresh_paths(documents: pa.Table, first_path: dict[str, str]) -> pa.Table:
 
 def summarize(plan: Plan, processed: list[Processed], staged: Staged | None,
               previous_paths: set[str]) -> RunSummary:
-    summary = RunSummary(seen=len(plan.files), deleted=len(plan.deleted))
+    summary = RunSummary(seen=len(plan.files), deleted=len(plan.deleted), warnings=plan.warnings)
     summary.unchanged = len(plan.unchanged)
     for f, p in zip(plan.to_read, processed):
         if not p.extracted:
             summary.unchanged += 1  # touched, same content
+        elif f.rel in plan.retry:
+            summary.retried += 1
         elif f.rel in previous_paths:
             summary.changed += 1
         else:
@@ -285,27 +284,35 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = False,
-                settings: Settings | None = None, execute=run_in_process) -> RunOutcome:
+                settings: Settings | None = None, execute=run_in_process,
+                allow_deletions: bool = False) -> RunOutcome:
     """Plan under the store lock, hand the batches to ``execute``, merge and commit.
 
     ``execute(batches) -> Processed per document, in batch order``: a loop here, Prefect
-    tasks in the flow; the rows travel through the run's spool directory.
+    tasks in the flow; the rows travel through the run's spool directory.  A missing or
+    unreadable raw_dir, or a run that would delete too many documents (see
+    ``guard_deletions``), raises a StoreError and changes nothing.
     """
     settings = settings or get_settings()
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
+    check_raw_dir(raw_dir)
     store = Store(processed_dir)
     started = time.perf_counter()
     with store.lock(settings.lock_timeout_s):
         spool_root = processed_dir / ".runs"
         shutil.rmtree(spool_root, ignore_errors=True)  # spools of killed runs; none is live under the lock
         stored = load_state(store)
-        plan = plan_run(raw_dir, stored.files, stored.versions, full=full)
+        plan = plan_run(raw_dir, stored.files, stored.versions, full=full, failed=stored.failed,
+                        max_attempts=settings.max_attempts)
         spool_dir = spool_root / f"{os.getpid()}-{time.time_ns()}"
-        batches = Batches(raw_dir, processed_dir, stored.versions, settings, run_started_at(),
+        # Content stored ok at the current version is not extracted again, unless --full.
+        known = {} if full else {d: v for d, v in stored.versions.items() if d not in stored.failed}
+        batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
                           _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size),
                           spool_dir)
         try:
             processed = execute(batches)
+            guard_deletions(plan, processed, stored, settings, allow_deletions)
             summary = commit_results(plan, processed, store, Spool(spool_dir), stored)
         except OSError as exc:
             if exc.errno in TRANSIENT_ERRNOS:
@@ -318,9 +325,28 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
 
 
 def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
-                 settings: Settings | None = None) -> RunSummary:
+                 settings: Settings | None = None, allow_deletions: bool = False) -> RunSummary:
     """One incremental run without Prefect."""
-    return execute_run(raw_dir, processed_dir, full, settings).summary
+    return execute_run(raw_dir, processed_dir, full, settings, allow_deletions=allow_deletions).summary
+
+
+def guard_deletions(plan: Plan, processed: list[Processed], stored: StoredState, settings: Settings,
+                    allow: bool) -> None:
+    """Refuse a run that would remove every stored document, or more than ``max_delete_share``
+    of them: an emptied, unmounted or mistyped raw/ must not wipe the store.  Counted in
+    documents after reading, so renamed or moved files are not deletions."""
+    if allow or not stored.paths:
+        return
+    alive = set(plan.unchanged.values()) | {p.doc_id for p in processed[: len(plan.to_read)]}
+    # An edited file replaces its document under the same path: not a deletion.
+    gone = set(plan.deleted)
+    lost = len({row["doc_id"] for rel, row in plan.previous.items() if rel in gone} - alive)
+    total = len(stored.paths)
+    if lost and (lost == total or lost / total > settings.max_delete_share):
+        raise DeletionRefused(
+            f"refusing to delete {lost} of the {total} stored documents (raw/ holds {len(plan.files)} files; "
+            f"the limit is max_delete_share={settings.max_delete_share:g}, and never all of them). "
+            "Check the raw folder; pass --allow-deletions if these documents are really gone. Nothing was changed.")
 
 
 def commit_results(plan: Plan, processed: list[Processed], store: Store, spool: Spool,

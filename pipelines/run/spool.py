@@ -33,6 +33,7 @@ class Processed:
 
     doc_id: str
     extracted: bool  # False: content already stored at the current version, nothing spooled
+    failed: bool = False  # its documents row says failed (counts toward the retry bound)
 
 
 class SpoolWriter:
@@ -44,21 +45,22 @@ class SpoolWriter:
         self._rows: dict[str, list[dict]] = {name: [] for name in tables}
         self._docs = 0
         self._chunk = 0
-        self._spooled: set[str] = set()
+        self._spooled: dict[str, bool] = {}  # doc_id -> failed
 
     def add(self, result) -> Processed:
         """Spool one DocumentResult; results without rows (content already stored) spool nothing."""
         if not result.tables:
             return Processed(result.doc_id, False)
         if result.doc_id in self._spooled:  # a second file with the same content: same rows
-            return Processed(result.doc_id, True)
-        self._spooled.add(result.doc_id)
+            return Processed(result.doc_id, True, self._spooled[result.doc_id])
+        documents = result.tables.get("documents") or [{}]
+        failed = self._spooled[result.doc_id] = documents[0].get("status") == "failed"
         for name in self.tables:
             self._rows[name].extend(result.tables.get(name, ()))
         self._docs += 1
         if self._docs >= self.chunk_docs:
             self.flush()
-        return Processed(result.doc_id, True)
+        return Processed(result.doc_id, True, failed)
 
     def flush(self) -> None:
         if not self._docs:

@@ -23,7 +23,8 @@ EXAMPLES: dict[str, dict] = {
         text=_TITLE + "\n\n1 On the occasion of the 60th anniversary of ...", n_chars=14945, status="ok",
         error=None, extractor_version="r-0021e5b715f7+s1.0.0-9f3ca83055a5",
         ingested_at=datetime(2026, 3, 19, 8, 0, tzinfo=timezone.utc)),
-    "files": dict(path="001_76a678dfb25e4daa.txt", doc_id=_DOC, size=15058, mtime_ns=1773907200000000000),
+    "files": dict(path="001_76a678dfb25e4daa.txt", doc_id=_DOC, size=15058, mtime_ns=1773907200000000000,
+                  ctime_ns=1773907200000000000, inode=1310731, attempts=0),
     "blocks": dict(
         doc_id=_DOC, block_id=1, kind="list_item", level=1, number="1", parent_block_id=0, page=None,
         text="On the occasion of the 60th anniversary of the establishment of diplomatic relations between Japan "

@@ -20,7 +20,7 @@ from extractors.labels import (  # noqa: F401  (re-exported: the tables' vocabul
     TRIGGERS,
 )
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 STR = pa.string()
 INT = pa.int32()
@@ -110,6 +110,11 @@ TABLES: dict[str, Table] = {
                 DOC_ID,
                 _c("size", pa.int64(), "File size in bytes.", False),
                 _c("mtime_ns", pa.int64(), "Modification time in nanoseconds since the epoch.", False),
+                _c("ctime_ns", pa.int64(), "Status-change time in nanoseconds since the epoch: with `inode`, tells a "
+                   "replacement that kept size and mtime (`cp -p`, `rsync -a`) from an unchanged file."),
+                _c("inode", pa.uint64(), "Inode number of the file."),
+                _c("attempts", INT, "Runs in a row that failed this file's document (0 when it is `ok`); a failed "
+                   "document is read again on the next runs until this reaches `max_attempts`.", False),
             ),
             sort_by=("path",),
             per_document=False,

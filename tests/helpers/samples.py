@@ -179,7 +179,8 @@ def handmade_tables() -> dict[str, list[dict]]:
              n_documents=1),
         dict(canonical=mic, acronym="MIC", country="JPN", n_mentions=2, n_documents=2),
     ]
-    files = [dict(path=d["path"], doc_id=d["doc_id"], size=d["n_chars"] + 1, mtime_ns=0) for d in documents]
+    files = [dict(path=d["path"], doc_id=d["doc_id"], size=d["n_chars"] + 1, mtime_ns=0,
+                  ctime_ns=0, inode=0, attempts=0) for d in documents]
     return dict(documents=documents, files=files, blocks=blocks, entities=entities, organizations=organizations,
                 dates=dates, commitments=commitments, agreement_mentions=mentions, agreements=agreements,
                 agreement_parties=parties)
