@@ -36,6 +36,10 @@ _KEY_STOPWORDS = frozenset(
 _KEY_PREFIX = 6
 _TRAILING_ASIDE = re.compile(r"[”\"]?\s*\([^()]{1,40}\)")
 _HAS_BETWEEN = re.compile(r"\b(?:between|among)\b", re.I)
+# A title-case headline's verb ("... and G20 Announce G20 Partnership ..."): no instrument name.
+_TITLE_CASE_CLAUSE = re.compile(r",\s+and\s|:")
+_GENERIC_KEYS = frozenset("agreem treaty partne framew declar joint statem memora unders cooper strate".split())
+_BETWEEN = re.compile(r"\b(?:between|among)\b", re.I)
 _COUNTRY_LIST = re.compile(r"\bwith\s+(?:\w+\s+)?countries\s*:\s*")
 _BETWEEN = re.compile(r"\bbetween\s+((?:the\s+)?[A-Z][^,;.]{2,100}?\s+and\s+(?:the\s+)?[A-Z][^,;.]{2,80}?)(?=\s*(?:,|;|\.|$|\s+(?:including|to|in|on|for|with)\b))")
 
@@ -198,6 +202,62 @@ class DocumentResolver:
             elif e.label == "ORG" and e.country:
                 yield e.country
 
+    def _title_instruments(self) -> list[Mention]:
+        """Instruments the title names besides the document itself ("Joint
+        Statement on the U.S.-Ukraine Strategic Partnership" names the
+        partnership): the clean text may never spell them out in full."""
+        title = " ".join((self.title or "").split())
+        if not title or self._title_end(()) > 0:
+            return []  # the text opens with its title: its mentions are the text's
+        found = [m for m in find_mentions(title, self.lex) if not m.plural and not m.bare]
+        if self.document_record is not None and found and found[0].start <= 12:
+            found = found[1:]  # the document's own name
+        return [m for m in found if not _TITLE_CASE_CLAUSE.search(m.name)]
+
+    def _add_title_instruments(self, resolved: list) -> None:
+        """A title instrument extends the name of the text's record it matches
+        ("Agreement on Reciprocal Trade" -> "United States - Bangladesh Agreement
+        on Reciprocal Trade"), else is a record of its own, mentioned only there."""
+        for m in self._title_instruments():
+            words = key_words(m.name, set())
+            match = None
+            for record in self.records:
+                if record.type != m.type or record.is_document:
+                    continue
+                own = key_words(record.name, set())
+                if own and own <= words or len(own & words - _GENERIC_KEYS - self._country_words()) >= 2:
+                    match = record
+                    break
+            if match is not None:
+                if key_words(match.name, set()) <= words and m.name.endswith(match.name.split()[-1]):
+                    match.names.append((m.name, -1))
+                continue
+            record = Record(type=m.type, is_document=False)
+            record.names.append((m.name, -1))
+            record.key_words = words
+            parties = self.title_parties or self.doc_parties
+            record.parties.update(dict.fromkeys(parties))
+            self.records.append(record)
+            resolved.append((-1, record, replace(m, start=0, end=0, head_start=0, head_end=0)))
+
+    def _country_words(self) -> frozenset[str]:
+        words = set()
+        for e in self.index.entities:
+            if e.label == "COUNTRY":
+                words.update(w[:_KEY_PREFIX] for w in normalize_words(e.text))
+        for grouping in self.lex.grouping_regex.finditer(self.title or ""):
+            words.update(w[:_KEY_PREFIX] for w in normalize_words(grouping.group()))
+        return frozenset(words) | {"u", "s", "us"}
+
+    @property
+    def title_parties(self) -> list[str]:
+        try:
+            from extractors.entities.component import actors_in_text
+            found = list(actors_in_text(self.title or ""))
+        except Exception:  # the entity layer is optional for this component
+            return []
+        return [a for a in found if a in self.doc_parties]
+
     def _document_instrument(self) -> tuple[str, str] | None:
         """(type, name) when the document is itself an instrument: a joint
         statement, or a title that opens with an instrument's name."""
@@ -254,6 +314,13 @@ class DocumentResolver:
                 resolved.append((i, record, self._own_mention.get(id(record), m)))
             if records:
                 record_of[i] = records[0]
+        if self.document_record is not None and not self.document_record.mentions:
+            # Named only by the document's metadata title: a zero-width mention at the top.
+            head = find_mentions(self.document_record.name, self.lex)
+            resolved.insert(0, (-1, self.document_record, Mention(
+                0, 0, 0, 0, self.document_record.type, self.document_record.name,
+                head[0].head if head else self.lex.heads[0])))
+        self._add_title_instruments(resolved)
         return self._finish(allm, resolved)
 
     def _extend_over_entity(self, m: Mention) -> None:
@@ -440,7 +507,7 @@ class DocumentResolver:
         # In a joint statement third instruments named in passing keep the
         # parties their name gives; elsewhere the sentence says who holds them.
         name_only = record.has_between or (record.org_owned and not in_statement) or (
-            in_statement and m.type in ("partnership", "framework"))
+            in_statement and m.type in ("partnership", "framework") and not m.indefinite)
         if not parties and not name_only:
             parties = self.index.parties_in(seg[0], seg[1], others)
             if not parties:
@@ -462,6 +529,11 @@ class DocumentResolver:
             parties = list(self.doc_parties) + parties  # "With the Philippines, a memorandum ... was signed"
         if not parties and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES and (
                 in_statement or not record.org_owned):
+            parties = list(self.doc_parties)
+            record.defaulted = True
+        if not parties and not record.has_between and not record.org_owned and len(self.doc_parties) >= 2 \
+                and m.type in ("framework", "partnership") and not m.bare and not in_statement:
+            # A framework or partnership the text names without holders is the document's parties' own.
             parties = list(self.doc_parties)
             record.defaulted = True
         record.parties.update(dict.fromkeys(parties))
@@ -497,6 +569,12 @@ class DocumentResolver:
         spans_of = [(m.start, m.end) for m in allm]
         first_of_record: dict[int, int] = {}
         for i, record, m in resolved:
+            if i < 0:  # named by the title only
+                status = self._document_status(record) if record.is_document else "referenced"
+                date = (self._signature_date() or self.published) if record.is_document else None
+                first_of_record.setdefault(id(record), i)
+                out.append(Resolved(m, record, status, date))
+                continue
             seg = self.segments[i]
             excluded = [s for k, s in enumerate(spans_of) if k != i]
             status = stated_status(self.text, m, seg[0], seg[1], self.lex)

@@ -83,6 +83,7 @@ class CommitmentExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[spans.COMMITMENTS] = []
+        doc._.commitment_rows = []
         document = doc._.input
         text = _document_text(doc)
         if not text.strip():
@@ -98,6 +99,7 @@ class CommitmentExtractor:
         actors = ActorResolver(text, entities, self.lexicon, title, _party_ranges(text, units))
         records = _Extraction(doc, text, entities, self.lexicon, units, sentences, actors).run()
         doc.spans[spans.COMMITMENTS] = [_span(doc, r) for r in records]
+        doc._.commitment_rows = records
         return doc
 
     def _attach_hits(self, doc: Doc, text: str, sentences: list[_Sentence]) -> None:
@@ -433,21 +435,36 @@ def _span(doc: Doc, record: dict) -> Span:
 def rows(doc: Doc) -> list[dict]:
     """Rows of the commitments table (without ``doc_id``), linked to the
     agreement each clause mentions once the agreements component has run."""
-    agreements = _SpanIndex(list(doc.spans[spans.AGREEMENTS]) if spans.AGREEMENTS in doc.spans else [])
+    from extractors.agreements.component import agreement_rows
+
+    agreements = _RowIndex(agreement_rows(doc))
+    stored = doc._.commitment_rows
+    if stored is None:
+        stored = [span._.record for span in doc.spans.get(spans.COMMITMENTS, [])]
     out = []
-    for span in doc.spans[spans.COMMITMENTS] if spans.COMMITMENTS in doc.spans else []:
-        record = dict(span._.record)
+    for row in stored:
+        record = dict(row)
         record["actor"] = list(record["actor"])
         record["topics"] = list(record["topics"])
         if record["agreement_id"] is None:
-            record["agreement_id"] = _agreement_in(agreements, record["start_char"], record["end_char"])
+            record["agreement_id"] = agreements.agreement_in(record["start_char"], record["end_char"])
         out.append(record)
     return out
 
 
-def _agreement_in(agreements: _SpanIndex, start: int, end: int) -> str | None:
-    for span in agreements.inside(start, end):
-        record = span._.record or {}
-        if record.get("agreement_id"):
-            return record["agreement_id"]
-    return None
+class _RowIndex:
+    """Agreement mention rows by start offset: the first one inside a clause."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = sorted((r for r in rows if r.get("end_char", 0) > r.get("start_char", 0)),
+                           key=lambda r: r["start_char"])
+        self.starts = [r["start_char"] for r in self.rows]
+
+    def agreement_in(self, start: int, end: int) -> str | None:
+        i = bisect_left(self.starts, start)
+        while i < len(self.rows) and self.starts[i] < end:
+            row = self.rows[i]
+            if row["end_char"] <= end and row.get("agreement_id"):
+                return row["agreement_id"]
+            i += 1
+        return None
