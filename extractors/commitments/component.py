@@ -36,6 +36,8 @@ from extractors.entities import entity_records
 from pipelines.schema import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
+# How long a run-in heading ("Deepening Strategic Defense Cooperation:") may be.
+_RUN_IN_HEADING_CHARS = 80
 
 
 @dataclass
@@ -235,6 +237,8 @@ class _Extraction:
             lemma = self._action_gerund(first_word[:1].upper() + first_word[1:])  # "are" - launching ...
         if lead_in is None and lemma is None:
             return
+        if lead_in is None and sentences and self._gerund_is_not_the_action(unit, sentences[0]):
+            return
         end = unit.end
         for sentence in sentences[1:]:
             if self._opens_with_actor(sentence):
@@ -250,6 +254,19 @@ class _Extraction:
             trigger, lead_text = own or "other", None
             actor = self._parent_actor(unit.parent) or list(self.actors.parties)
         self._add(unit.start, end, actor, trigger, item, lead_text, section)
+
+    def _gerund_is_not_the_action(self, unit: Unit, first: _Sentence) -> bool:
+        """A gerund that labels the item rather than stating its action: a run-in
+        heading ("Deepening Defense Cooperation: The United States and Ukraine
+        have finalized ...") or a participial opener before a clause with its own
+        subject and commitment ("Building on previous support, the DFC will
+        invest ..."). Such an item's sentences are judged on their own."""
+        head = self.text[unit.start:min(first.end, unit.start + _RUN_IN_HEADING_CHARS)]
+        colon = head.find(": ")
+        if colon > 0 and not any(self.doc[h.anchor].idx < unit.start + colon for h in first.hits):
+            return True
+        comma = head.find(", ")
+        return comma > 0 and any(self.doc[h.anchor].idx > unit.start + comma for h in first.hits)
 
     def _unit_text(self, index: int) -> str:
         unit = self.units[index]
