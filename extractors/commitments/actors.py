@@ -19,6 +19,10 @@ from spacy.tokens import Span
 
 from extractors.commitments.lexicon import Lexicon
 
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])")
+# An agency by its acronym alone as the subject ("This fall, USAID will deploy ..."),
+# when the entity layer does not know it.
+_ACRONYM_SUBJECT = re.compile(r"(?:^|,\s+|\b[Tt]he\s+)([A-Z][A-Z0-9&]{2,7})\s*$")
 # How far into the text the parties are looked for when the opening names none.
 _FIRST_PARTIES_CHARS = 2000
 # How far back "both countries" / "the dialogue" may look for the partner country.
@@ -248,9 +252,13 @@ class ActorResolver:
         while start < limit:
             end = self.text.find("\n\n", start)
             end = limit if end < 0 or end > limit else end
-            found = [m.value for m in self.within(start, end) if m.label == "COUNTRY"]
+            found = [m for m in self.within(start, end) if m.label == "COUNTRY"]
             if found:
-                return _dedupe(found)
+                # Of that paragraph, the sentence that names them first ("Today we welcome
+                # South Africa" later in it adds a guest, not an author).
+                stop = _SENTENCE_END.search(self.text, found[0].end, end)
+                stop_at = stop.start() if stop else end
+                return _dedupe([m.value for m in found if m.start < stop_at])
             start = end + 2
         return []
 
@@ -350,6 +358,9 @@ class ActorResolver:
             found = actors_of(self.within(lo, hi), self.text)
             if found:
                 return found
+        acronym = _ACRONYM_SUBJECT.search(region)
+        if acronym and acronym.group(1).lower() not in self.lexicon.party_phrases:
+            return [acronym.group(1)]
         return None
 
     def _reported_subject(self, start: int, pronoun: int) -> list[str] | None:
