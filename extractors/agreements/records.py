@@ -145,6 +145,18 @@ def agreement_id(type_: str, parties: list[str], words: frozenset[str], year: st
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
+_GENERIC_NAME_KEYS = frozenset(
+    "joint statem declar memora unders cooper agreem treaty framew partne strate compre econom trade free "
+    "digita bilate minist leader new enhanc global specia".split()
+)
+
+
+def _distinctive(words: frozenset[str], type_: str) -> bool:
+    """A proper name with two or more words of its own ("Partnership for
+    Workers' Rights"), not a kind of instrument ("Free Trade Agreement")."""
+    return type_ in ("partnership", "framework", "declaration") and len(words - _GENERIC_NAME_KEYS) >= 2
+
+
 class DocumentResolver:
     """Builds the records of one doc; ``resolve()`` returns the resolved mentions."""
 
@@ -464,6 +476,8 @@ class DocumentResolver:
         pa, pb = set(a.parties), set(b.parties)
         if narrower and pb and pb < pa:
             return True
+        if (pa <= pb or pb <= pa) and _distinctive(a.key_words, a.type):
+            return True  # one named instrument that a new party joins later in the text
         return not pa or not pb or pa == pb or (a.defaulted and pa <= pb) or (b.defaulted and pb <= pa)
 
     def _split_plural(self, i: int, m: Mention) -> list[Record]:
@@ -536,6 +550,12 @@ class DocumentResolver:
             # A framework or partnership the text names without holders is the document's parties' own.
             parties = list(self.doc_parties)
             record.defaulted = True
+        if len(parties) == 1 and len(self.doc_parties) == 2 and parties[0] in self.doc_parties \
+                and not record.org_owned and not record.has_between and not m.bare \
+                and m.type in ("memorandum", "letter_of_intent", "framework", "partnership"):
+            # One side of a two-party document named with an instrument: the other
+            # side holds it too ("the United States ... the memorandum" in a U.S.-Japan readout).
+            parties = list(self.doc_parties)
         record.parties.update(dict.fromkeys(parties))
         signatories = name_bodies + self.index.grouping_bodies_in(m.start, m.end)
         if (not signatories or bodies_from_context) and m.type in ("memorandum", "letter_of_intent"):
