@@ -56,6 +56,8 @@ _LOWER_COORDINATION_NEXT = re.compile(r"\s+(?:and|or)\s+[a-z]")
 _AND_CAPITAL_NEXT = re.compile(r"\s+and\s+[A-Z]")
 # "Memorandum of Understanding at any time": a quantified adverbial, not a complement.
 _ADVERBIAL_NEXT = frozenset("any all each every least most once time times".split())
+# Heads whose capitalized plural with a proper modifier names one instrument.
+_PROPER_PLURAL_HEADS = frozenset({"accords"})
 _PLURAL_HEADS = frozenset(
     "memoranda memorandums letters records statements declarations agreements treaties conventions accords "
     "protocols frameworks arrangements partnerships communiques communiqués mocs mous lois".split()
@@ -463,6 +465,8 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
     deictic = bool(re.search(r"(?i)\b(?:this|these|the present)\s+$", before)) or bool(
         re.match(r"\s+(?:below|above|herein)\b", text[he:he + 12]))
     bare = not quoted and start == hs and end <= he + (len(text[he:end]) if _ACRONYM.fullmatch(text[he:end].strip()) else 0)
+    if plural and word.lower() in _PROPER_PLURAL_HEADS and _is_capitalized(word) and start < hs:
+        plural = False  # "the Artemis Accords", "the Abraham Accords": one instrument
     return Mention(
         start=start, end=end, head_start=hs, head_end=he, type=head.type, name=" ".join(name.split()),
         head=head, definite=definite, indefinite=indefinite, deictic=deictic, plural=plural,

@@ -546,7 +546,7 @@ class DocumentResolver:
             parties = list(self.doc_parties)
             record.defaulted = True
         if not parties and not record.has_between and not record.org_owned and len(self.doc_parties) >= 2 \
-                and m.type in ("framework", "partnership") and not m.bare and not in_statement:
+                and m.type in ("framework", "partnership") and not m.bare and (not in_statement or m.indefinite):
             # A framework or partnership the text names without holders is the document's parties' own.
             parties = list(self.doc_parties)
             record.defaulted = True

@@ -19,6 +19,10 @@ from spacy.tokens import Span
 
 from extractors.commitments.lexicon import Lexicon
 
+# "We, the Leaders of Australia, India, Japan and the United States, affirm ...":
+# the members speak, by name, even under a grouping's title.
+_MEMBERS_AS_SPEAKERS = re.compile(r"\b[Ww]e,\s+the\s+(?:\w+\s+){0,3}of\s+[A-Z]")
+_OPENING_SPEAKER_CHARS = 1200
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])")
 # An agency by its acronym alone as the subject ("This fall, USAID will deploy ..."),
 # when the entity layer does not know it.
@@ -270,7 +274,8 @@ class ActorResolver:
         Statement") speaks as itself, not as its members."""
         blocs = _bloc_names()
         title_blocs = [c for c in self.countries if c in blocs and re.search(rf"\b{re.escape(c)}\b", self.title)]
-        if title_blocs and len(self.countries) > len(title_blocs):
+        if title_blocs and len(self.countries) > len(title_blocs) \
+                and not _MEMBERS_AS_SPEAKERS.search(self.text, 0, _OPENING_SPEAKER_CHARS):
             title_countries = [a for a in _title_actors(self.title) if a in self.countries and a not in blocs]
             if not title_countries:
                 return title_blocs
