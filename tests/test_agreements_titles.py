@@ -90,3 +90,16 @@ def test_a_partnership_a_new_party_joins_stays_one_record(tmp_path):
     rows = _tables(tmp_path, "h2.md", "Green Hydrogen Skills", body)["agreement_mentions"]
     assert len({r["agreement_id"] for r in rows if r["type"] == "partnership"}) == 1
     assert "launched" in {r["status"] for r in rows}
+
+
+def test_a_bodys_own_treaty_has_no_default_parties_and_is_in_force(au_in):
+    charter = [r for r in au_in if r["name"] == "United Nations Charter"]
+    assert charter and charter[0]["parties"] == [] and charter[0]["status"] == "in_force"
+
+
+def test_a_grouping_that_owns_a_communique_is_its_party(tmp_path):
+    body = ("Norway and Poland reaffirmed their commitment to collective defence.\n\n"
+            "As the Allies agreed in the 2023 NATO Summit Communique, both countries will raise defence spending.")
+    rows = _tables(tmp_path, "no-pl.md", "Joint Statement by Norway and Poland", body)["agreement_mentions"]
+    communique = [r for r in rows if "Communique" in r["name"]]
+    assert communique and communique[0]["parties"] == ["NATO"]

@@ -520,7 +520,7 @@ class DocumentResolver:
         in_statement = self.doc_type == "joint_statement"
         # In a joint statement third instruments named in passing keep the
         # parties their name gives; elsewhere the sentence says who holds them.
-        name_only = record.has_between or (record.org_owned and not in_statement) or (
+        name_only = record.has_between or record.org_owned or (
             in_statement and m.type in ("partnership", "framework") and not m.indefinite)
         if not parties and not name_only:
             parties = self.index.parties_in(seg[0], seg[1], others)
@@ -541,8 +541,10 @@ class DocumentResolver:
                 and len(parties) == 1 and not record.org_owned \
                 and (re.fullmatch(r"[A-Z]{3}", parties[0]) or m.type in ("memorandum", "letter_of_intent")):
             parties = list(self.doc_parties) + parties  # "With the Philippines, a memorandum ... was signed"
+        # A body's own treaty ("UN Charter") has no default parties; a statement's
+        # co-convened initiative of a body ("WTO Joint Statement Initiative") is its parties'.
         if not parties and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES and (
-                in_statement or not record.org_owned):
+                not record.org_owned or in_statement and m.type != "agreement"):
             parties = list(self.doc_parties)
             record.defaulted = True
         if not parties and not record.has_between and not record.org_owned and len(self.doc_parties) >= 2 \
@@ -617,7 +619,7 @@ class DocumentResolver:
                 record.signatories.update(dict.fromkeys(self.doc_bodies))
             if r.status is None:
                 # An instrument the text says is still being negotiated is not in force.
-                r.status = "referenced" if id(record) in pending else self._default_status(record, r.mention)
+                r.status = "referenced" if id(record) in pending else self._default_status(record, r.mention, r.date)
         return out
 
     def _signature_date(self) -> str | None:
@@ -633,9 +635,14 @@ class DocumentResolver:
             return "signed"
         return adjust_status("adopted", record.type)
 
-    def _default_status(self, record: Record, m: Mention) -> str:
+    def _default_status(self, record: Record, m: Mention, date: str | None = None) -> str:
         """An existing treaty between states that the text only cites is in force."""
         if record.type == "agreement" and record.parties and not record.org_owned and m.head.capitalized \
                 and not m.bare and any(len(p) == 3 and p.isupper() for p in record.parties):
+            return "in_force"
+        if record.type == "agreement" and record.org_owned and not record.parties and m.head.capitalized \
+                and not m.bare and date is None:
+            # A body's own treaty cited as standing law ("the UN Charter", "UNCLOS"); one
+            # the text dates is news about it ("the Convention on AI adopted in May 2024").
             return "in_force"
         return "referenced"
