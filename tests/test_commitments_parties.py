@@ -65,3 +65,16 @@ def test_an_agency_by_its_acronym_is_the_actor(tmp_path):
                         "The Administration will continue to work with Caribbean officials on trade barriers.")
     assert _one(rows, "This fall, USDA will deploy")["actor"] == ["USDA"]
     assert _one(rows, "The Administration will continue")["actor"] == ["USA"]
+
+
+def test_a_thing_that_will_do_something_is_not_a_commitment(tmp_path):
+    rows = _commitments(tmp_path, "Joint Statement on the Kenya-Japan Trade Framework",
+                        "Kenya and Japan have agreed to a framework to expand bilateral trade.\n\n"
+                        "The Agreement will provide exporters of both countries new access to each other's markets. "
+                        "This initiative will facilitate training for customs officials. "
+                        "The two countries will hold the first review meeting in Nairobi. "
+                        "The new cable will be used to connect rural schools.")
+    texts = [r["text"] for r in rows]
+    assert not any(t.startswith(("The Agreement will", "This initiative will")) for t in texts), texts
+    assert set(_one(rows, "The two countries will hold")["actor"]) == {"KEN", "JPN"}
+    assert any(t.startswith("The new cable will be used") for t in texts)

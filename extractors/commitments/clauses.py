@@ -50,6 +50,8 @@ def check_modal(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Le
         return None
     if _follows(doc, i, lex.non_action_after_modal):
         return None  # "shall enter into force", "will be held in Ottawa": a provision or a schedule
+    if (prev in lex.words("thing_subjects") or prev == "that") and doc[i].lower_ not in lex.words("be_forms"):
+        return None  # "The Agreement will provide ...", "the plan that will guide ...": what a thing does
     return Hit(start, i + 1, lex.modal_verbs.get(doc[i].lower_, pattern.trigger))
 
 
