@@ -103,3 +103,15 @@ def test_a_grouping_that_owns_a_communique_is_its_party(tmp_path):
     rows = _tables(tmp_path, "no-pl.md", "Joint Statement by Norway and Poland", body)["agreement_mentions"]
     communique = [r for r in rows if "Communique" in r["name"]]
     assert communique and communique[0]["parties"] == ["NATO"]
+
+
+def test_compacts_and_terms_of_reference_are_instruments(tmp_path):
+    body = ("Ghana and the United States concluded negotiations on the Ghana Power Millennium Challenge "
+            "Corporation (MCC) Compact. The MCC Compact is expected to be signed next year.\n\n"
+            "The two ministries adopted the Terms of Reference of the Joint Working Group on Digital Trade.")
+    rows = _tables(tmp_path, "gh.md", "Ghana and United States Advance Energy Cooperation", body)["agreement_mentions"]
+    compacts = {r["agreement_id"] for r in rows if "Compact" in r["name"]}
+    assert len(compacts) == 1  # "MCC Compact" is the same instrument
+    assert "to_be_signed" in {r["status"] for r in rows if "Compact" in r["name"]}
+    terms = [r for r in rows if r["name"].startswith("Terms of Reference")]
+    assert terms and terms[0]["type"] == "framework" and terms[0]["status"] == "adopted"

@@ -151,6 +151,16 @@ _GENERIC_NAME_KEYS = frozenset(
 )
 
 
+_INNER_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,14})\)")
+
+
+def _short_form_of(short: Record, full: Record) -> bool:
+    """ "MCC Compact" after "Millennium Challenge Corporation (MCC) Compact": a
+    later name made of the earlier one's own acronym and key words."""
+    acronyms = {w[:_KEY_PREFIX] for a in _INNER_ACRONYM.findall(full.name) for w in normalize_words(a)}
+    return bool(acronyms & short.key_words) and short.key_words <= full.key_words | acronyms
+
+
 def _distinctive(words: frozenset[str], type_: str) -> bool:
     """A proper name with two or more words of its own ("Partnership for
     Workers' Rights"), not a kind of instrument ("Free Trade Agreement")."""
@@ -471,7 +481,7 @@ class DocumentResolver:
         some of the parties of an earlier one of the same name."""
         if a.is_document or b.is_document:
             return False
-        if a.key_words != b.key_words:
+        if a.key_words != b.key_words and not _short_form_of(b, a):
             return False
         pa, pb = set(a.parties), set(b.parties)
         if narrower and pb and pb < pa:
