@@ -78,3 +78,11 @@ def test_a_thing_that_will_do_something_is_not_a_commitment(tmp_path):
     assert not any(t.startswith(("The Agreement will", "This initiative will")) for t in texts), texts
     assert set(_one(rows, "The two countries will hold")["actor"]) == {"KEN", "JPN"}
     assert any(t.startswith("The new cable will be used") for t in texts)
+
+
+def test_the_owner_of_a_reaffirmed_commitment_is_the_actor(tmp_path):
+    rows = _commitments(tmp_path, "Readout of the Prime Minister's Meeting with President Sánchez of Spain",
+                        "Prime Minister Trudeau of Canada met President Sánchez of Spain today in Madrid.\n\n"
+                        "The Prime Minister reaffirmed Canada's commitment to increase its contribution to NATO "
+                        "missions in Latvia. The leaders agreed to hold a bilateral energy dialogue next year.")
+    assert _one(rows, "The Prime Minister reaffirmed")["actor"] == ["CAN"]

@@ -27,7 +27,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors import spans
-from extractors.commitments.actors import ActorResolver
+from extractors.commitments.actors import ActorResolver, actors_of
 from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
 from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
 from extractors.commitments.structure import Unit, document_units, ends_open, is_bullet
@@ -36,6 +36,7 @@ from extractors.entities import entity_records
 from pipelines.schema import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
+_COMMITMENT_NOUNS = frozenset({"commitment", "commitments", "resolve", "determination", "intent", "intention"})
 # How long a run-in heading ("Deepening Strategic Defense Cooperation:") may be.
 _RUN_IN_HEADING_CHARS = 80
 
@@ -337,8 +338,22 @@ class _Extraction:
 
     def _sentence(self, sentence: _Sentence, item: str | None, section: str | None, floor: int) -> None:
         for start, end, hit in self._clauses(sentence, floor):
-            actor = self._actor(start, hit.anchor, sentence)
+            owner = self._commitment_owner(hit)
+            if owner:
+                self.previous_actor = actor = owner
+            else:
+                actor = self._actor(start, hit.anchor, sentence)
             self._add(start, end, actor, hit.trigger, item, None, section)
+
+    def _commitment_owner(self, hit: Hit) -> list[str] | None:
+        """Whose commitment a governing verb reaffirms when the noun names its
+        owner: "The President reaffirmed the U.S. commitment to ..." -> USA."""
+        if hit.end - hit.anchor < 4:
+            return None
+        words = self.doc[hit.anchor + 1:hit.end]
+        if not any(t.lower_ in _COMMITMENT_NOUNS for t in words):
+            return None
+        return actors_of(self.actors.within(words.start_char, words.end_char), self.text) or None
 
     def _actor(self, start: int, anchor_tok: int, sentence: _Sentence) -> list[str]:
         actor = self.actors.resolve(start, self.doc[anchor_tok].idx, sentence.start, self.previous_actor)
