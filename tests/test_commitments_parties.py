@@ -86,3 +86,13 @@ def test_the_owner_of_a_reaffirmed_commitment_is_the_actor(tmp_path):
                         "The Prime Minister reaffirmed Canada's commitment to increase its contribution to NATO "
                         "missions in Latvia. The leaders agreed to hold a bilateral energy dialogue next year.")
     assert _one(rows, "The Prime Minister reaffirmed")["actor"] == ["CAN"]
+
+
+def test_a_named_instrument_that_will_act_is_a_thing_but_a_body_is_an_actor(tmp_path):
+    rows = _commitments(tmp_path, "Joint Statement on the Kenya-Japan Economic Partnership",
+                        "Kenya and Japan issued the following joint statement.\n\n"
+                        "The Agreement on Trade in Goods and Services will build upon our longstanding relationship. "
+                        "The Kenya-Japan Economic Partnership Council will meet twice a year.")
+    texts = [r["text"] for r in rows]
+    assert not any(t.startswith("The Agreement on Trade") for t in texts), texts
+    assert any(t.startswith("The Kenya-Japan Economic Partnership Council will meet") for t in texts), texts
