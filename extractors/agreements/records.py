@@ -543,7 +543,10 @@ class DocumentResolver:
                     heading = self.index.section_heading(m.start)
                     if heading:
                         parties = self.index.parties_in(heading[0], heading[1], with_bodies=False)
-        if len(parties) == 1 and m.type in _BILATERAL_TYPES and not record.org_owned and not record.has_between:
+        grouping_named = bool(name_parties) and all(p in self.lex.members or p in self.lex.groupings
+                                                    for p in name_parties)
+        if len(parties) == 1 and m.type in _BILATERAL_TYPES and not record.org_owned and not record.has_between \
+                and not grouping_named:  # "the NATO Summit Communique" is the grouping's own
             # "Korea signed a MOU ... with the Ministry ... of Indonesia"
             around = self.index.parties_in(sentence[0], sentence[1], others, with_bodies=False)
             parties = [p for p in around if p not in parties] + parties
