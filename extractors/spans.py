@@ -31,6 +31,15 @@ _SPAN_ATTRS = {
 }
 
 
+# Rows of the span groups, in the groups' order. A span's own ``_.record`` is
+# stored by its character offsets, so two spans over the same characters (a
+# commitment that is also an agreement mention, two instruments named only by
+# the metadata title) would share one; the doc-level lists keep them apart.
+COMMITMENT_ROWS = "commitment_rows"
+AGREEMENT_ROWS = "agreement_rows"
+_DOC_ROWS = (COMMITMENT_ROWS, AGREEMENT_ROWS)
+
+
 def register() -> None:
     for name, default in _SPAN_ATTRS.items():
         if not Span.has_extension(name):
@@ -38,6 +47,9 @@ def register() -> None:
     if not Doc.has_extension("input"):
         # The DocumentInput the doc was made from (metadata and blocks).
         Doc.set_extension("input", default=None)
+    for name in _DOC_ROWS:
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
 
 
 register()

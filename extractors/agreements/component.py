@@ -16,7 +16,7 @@ import re
 
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from extractors import spans
 from extractors.agreements.lexicon import Lexicon, lexicon
@@ -43,6 +43,7 @@ class AgreementExtractor:
         matches = self.matcher(doc) if 0 < size <= self.max_chars else []
         if not matches:
             doc.spans[spans.AGREEMENTS] = []
+            doc._.agreement_rows = []
             return doc
         triggers = sorted((doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text)) for _, s, e in matches)
         # Doc.text joins every token: take the reader's copy of the same text.
@@ -51,11 +52,14 @@ class AgreementExtractor:
         text = document.text if same else doc.text
         resolved = DocumentResolver(doc, self.lex, text).resolve(triggers)
         ids = _record_ids(resolved)
-        found = []
+        found, found_rows = [], []
         for r in resolved:
             record = r.record
             m = r.mention
-            span = doc.char_span(m.start, m.end, label=record.type, alignment_mode="expand")
+            if m.start == m.end:  # named by the document's metadata title only
+                span = Span(doc, 0, 0, label=record.type)
+            else:
+                span = doc.char_span(m.start, m.end, label=record.type, alignment_mode="expand")
             if span is None:
                 continue
             row = {
@@ -73,7 +77,9 @@ class AgreementExtractor:
             }
             span._.record = row
             found.append(span)
+            found_rows.append(row)
         doc.spans[spans.AGREEMENTS] = found
+        doc._.agreement_rows = found_rows
         return doc
 
 
@@ -180,5 +186,13 @@ def make_agreement_extractor(nlp: Language, name: str, max_chars: int) -> Agreem
 
 def rows(doc: Doc) -> list[dict]:
     """``agreement_mentions`` rows of the doc (without ``doc_id``), in text order."""
-    found = [dict(span._.record) for span in doc.spans.get(spans.AGREEMENTS, []) if span._.record]
+    found = [dict(row) for row in agreement_rows(doc)]
     return sorted(found, key=lambda r: (r["start_char"], r["end_char"], r["agreement_id"]))
+
+
+def agreement_rows(doc: Doc) -> list[dict]:
+    """The component's rows, parallel to ``doc.spans["agreements"]`` (not copies)."""
+    stored = doc._.agreement_rows
+    if stored is not None:
+        return stored
+    return [span._.record for span in doc.spans.get(spans.AGREEMENTS, []) if span._.record]

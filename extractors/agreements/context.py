@@ -320,23 +320,12 @@ _AFTER_COMMA = re.compile(r"^\s*,?\s*")
 _GAP_STOP = re.compile(r"[.;:]\s")
 _GAP_COORDINATION = re.compile(r"\b(?:and|or)\s+(?:a|an|the)\b")
 _OPENING_GERUND = re.compile(r"\W*(?:[\d.()]+\s+)?([A-Z][a-z]+ing)\b")
-_CUES: dict[tuple[int, str, str], tuple] = {}
 
 
 def _cues(lex: Lexicon, position: str, type_: str) -> tuple[tuple, re.Pattern | None]:
-    """The lexicon's cues at ``position`` that apply to ``type_``, in lexicon
-    order, and one alternation of their patterns: most windows hold no cue, and
-    one search over the alternation says so where a search per cue would scan
-    the window once for each (no cue pattern uses backreferences, so the
-    alternation matches exactly where some cue does)."""
-    key = (id(lex.cues), position, type_)
-    found = _CUES.get(key)
-    if found is None or found[0] is not lex.cues:  # new, or a new lexicon reused the id
-        cues = tuple(c for c in lex.cues if c.position == position and c.applies_to(type_))
-        any_cue = re.compile("|".join(f"(?:{c.regex.pattern})" for c in cues), re.I) if cues else None
-        found = (lex.cues, cues, any_cue)
-        _CUES[key] = found
-    return found[1], found[2]
+    """The lexicon's cues at ``position`` that apply to ``type_`` and their
+    alternation, built once with the lexicon (``Lexicon.cue_set``)."""
+    return lex.cue_set(position, type_)
 
 
 def stated_status(text: str, mention: Mention, seg_start: int, seg_end: int, lex: Lexicon) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,8 +65,24 @@ class Lexicon:
     before_of: frozenset[str]
     non_instrument_nouns: frozenset[str] = frozenset()
 
+    # (position, type) -> (cues, alternation); filled by ``lexicon()`` for every head type.
+    cue_sets: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
     def head_of(self, match: re.Match) -> Head:
         return self.heads[int(match.lastgroup[1:])]
+
+    def cue_set(self, position: str, type_: str) -> tuple[tuple[Cue, ...], re.Pattern | None]:
+        """The cues at ``position`` that apply to ``type_``, in lexicon order, and
+        one alternation of their patterns: most windows hold no cue, and one
+        search over the alternation says so where a search per cue would scan
+        the window once for each (no cue pattern uses backreferences, so the
+        alternation matches exactly where some cue does)."""
+        found = self.cue_sets.get((position, type_))
+        if found is None:
+            cues = tuple(c for c in self.cues if c.position == position and c.applies_to(type_))
+            any_cue = re.compile("|".join(f"(?:{c.regex.pattern})" for c in cues), re.I) if cues else None
+            found = self.cue_sets[(position, type_)] = (cues, any_cue)
+        return found
 
 
 def _lines(name: str) -> list[str]:
@@ -128,10 +144,14 @@ def lexicon() -> Lexicon:
     members = {row["short_name"]: tuple(m for m in (row.get("members") or "").split("|") if m)
                for row in _rows("party_groupings.csv")}
     sections = _sections("name_stopwords.txt")
-    return Lexicon(
+    lex = Lexicon(
         heads=heads, head_regex=head_regex, triggers=triggers, trigger_regex=trigger_regex, cues=cues, groupings=groupings, grouping_regex=grouping_regex, members=members,
         left_stopwords=frozenset(sections.get("left", ())), stopwords=frozenset(sections.get("stop", ())),
         continuations=frozenset(_lines("continuations.txt")),
         before_of=frozenset(sections.get("before_of", ())),
         non_instrument_nouns=frozenset(_lines("non_instrument_nouns.txt")),
     )
+    for position in ("before", "after", "inside"):
+        for type_ in {h.type for h in heads}:
+            lex.cue_set(position, type_)
+    return lex

@@ -30,7 +30,7 @@ _MONTHS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
 )
 _YEAR = re.compile(r"(?:19|20)\d\d$")
-_CONNECTORS = frozenset({"and", "&", "of", "for", "on", ",", "-", "to", "the"})
+_CONNECTORS = frozenset({"and", "&", "of", "for", "on", ",", "-", "\u2013", "to", "the"})
 _DETERMINERS = frozenset({"the", "a", "an"})
 _DEICTIC = frozenset({"below", "above", "herein", "hereunder", "hereinafter"})
 _QUOTE_OPEN = "“\""
@@ -53,6 +53,11 @@ _CAPITAL_NEXT = re.compile(r"\s+[A-Z]")
 _ARTICLE_OR_AND_NEXT = re.compile(r"\s+(?:the|The|and)\b")
 _LOWER_LIST_NEXT = re.compile(r"\s+[a-z]+(?:,\s+[a-z]+)*,?\s+(?:and|or)\s+[a-z]")
 _LOWER_COORDINATION_NEXT = re.compile(r"\s+(?:and|or)\s+[a-z]")
+_AND_CAPITAL_NEXT = re.compile(r"\s+and\s+[A-Z]")
+# "Memorandum of Understanding at any time": a quantified adverbial, not a complement.
+_ADVERBIAL_NEXT = frozenset("any all each every least most once time times".split())
+# Heads whose capitalized plural with a proper modifier names one instrument.
+_PROPER_PLURAL_HEADS = frozenset({"accords"})
 _PLURAL_HEADS = frozenset(
     "memoranda memorandums letters records statements declarations agreements treaties conventions accords "
     "protocols frameworks arrangements partnerships communiques communiqués mocs mous lois".split()
@@ -189,6 +194,11 @@ def _complement_end(text: str, pos: int, head: Head, lex: Lexicon, limit: int) -
                 nxt = _NEXT_TOKEN.match(text[cursor:cursor + 40])
                 if not nxt or not _is_capitalized(nxt.group(1)):
                     break
+            if preposition in {"at", "from", "with", "in"}:
+                nxt = _NEXT_TOKEN.match(text[cursor:cursor + 40])
+                if not nxt or nxt.group(1).lower() in _ADVERBIAL_NEXT or (
+                        preposition == "at" and not _is_capitalized(nxt.group(1)) and nxt.group(1) not in _DETERMINERS):
+                    break
             if preposition in {"in", "at", "from", "on", "of", "for"}:
                 nxt = _NEXT_TWO_TOKENS.match(text[cursor:cursor + 40])
                 if nxt and (_is_date_word(nxt.group(1).strip(",.;:"))
@@ -211,6 +221,7 @@ def _noun_phrase_end(text: str, pos: int, head: Head, lex: Lexicon, limit: int, 
     last_content = pos
     and_seen = False
     in_list = False
+    in_capital_list = False
     i = 0
     while i < len(tokens):
         start, stop, word = tokens[i]
@@ -244,6 +255,9 @@ def _noun_phrase_end(text: str, pos: int, head: Head, lex: Lexicon, limit: int, 
             rest = text[stop:stop + 60]
             if _CAPITAL_NEXT.match(rest) and not _ARTICLE_OR_AND_NEXT.match(rest) and _name_context(tokens, i):
                 end = stop
+                in_capital_list = True
+            elif in_capital_list and _AND_CAPITAL_NEXT.match(rest) and _name_context(tokens, i):
+                end = stop  # a serial comma: "on Reciprocal, Fair, and Balanced Trade"
             elif head.open and (_LOWER_LIST_NEXT.match(rest)
                                 or (in_list and _LOWER_COORDINATION_NEXT.match(rest))):
                 end = stop
@@ -451,6 +465,8 @@ def _grow(text: str, hs: int, he: int, head: Head, lex: Lexicon, floor: int) -> 
     deictic = bool(re.search(r"(?i)\b(?:this|these|the present)\s+$", before)) or bool(
         re.match(r"\s+(?:below|above|herein)\b", text[he:he + 12]))
     bare = not quoted and start == hs and end <= he + (len(text[he:end]) if _ACRONYM.fullmatch(text[he:end].strip()) else 0)
+    if plural and word.lower() in _PROPER_PLURAL_HEADS and _is_capitalized(word) and start < hs:
+        plural = False  # "the Artemis Accords", "the Abraham Accords": one instrument
     return Mention(
         start=start, end=end, head_start=hs, head_end=he, type=head.type, name=" ".join(name.split()),
         head=head, definite=definite, indefinite=indefinite, deictic=deictic, plural=plural,

@@ -36,6 +36,10 @@ _KEY_STOPWORDS = frozenset(
 _KEY_PREFIX = 6
 _TRAILING_ASIDE = re.compile(r"[”\"]?\s*\([^()]{1,40}\)")
 _HAS_BETWEEN = re.compile(r"\b(?:between|among)\b", re.I)
+# A title-case headline's verb ("... and G20 Announce G20 Partnership ..."): no instrument name.
+_TITLE_CASE_CLAUSE = re.compile(r",\s+and\s|:")
+_GENERIC_KEYS = frozenset("agreem treaty partne framew declar joint statem memora unders cooper strate".split())
+_BETWEEN = re.compile(r"\b(?:between|among)\b", re.I)
 _COUNTRY_LIST = re.compile(r"\bwith\s+(?:\w+\s+)?countries\s*:\s*")
 _BETWEEN = re.compile(r"\bbetween\s+((?:the\s+)?[A-Z][^,;.]{2,100}?\s+and\s+(?:the\s+)?[A-Z][^,;.]{2,80}?)(?=\s*(?:,|;|\.|$|\s+(?:including|to|in|on|for|with)\b))")
 
@@ -141,6 +145,28 @@ def agreement_id(type_: str, parties: list[str], words: frozenset[str], year: st
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
 
 
+_GENERIC_NAME_KEYS = frozenset(
+    "joint statem declar memora unders cooper agreem treaty framew partne strate compre econom trade free "
+    "digita bilate minist leader new enhanc global specia".split()
+)
+
+
+_INNER_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9&-]{1,14})\)")
+
+
+def _short_form_of(short: Record, full: Record) -> bool:
+    """ "MCC Compact" after "Millennium Challenge Corporation (MCC) Compact": a
+    later name made of the earlier one's own acronym and key words."""
+    acronyms = {w[:_KEY_PREFIX] for a in _INNER_ACRONYM.findall(full.name) for w in normalize_words(a)}
+    return bool(acronyms & short.key_words) and short.key_words <= full.key_words | acronyms
+
+
+def _distinctive(words: frozenset[str], type_: str) -> bool:
+    """A proper name with two or more words of its own ("Partnership for
+    Workers' Rights"), not a kind of instrument ("Free Trade Agreement")."""
+    return type_ in ("partnership", "framework", "declaration") and len(words - _GENERIC_NAME_KEYS) >= 2
+
+
 class DocumentResolver:
     """Builds the records of one doc; ``resolve()`` returns the resolved mentions."""
 
@@ -198,6 +224,62 @@ class DocumentResolver:
             elif e.label == "ORG" and e.country:
                 yield e.country
 
+    def _title_instruments(self) -> list[Mention]:
+        """Instruments the title names besides the document itself ("Joint
+        Statement on the U.S.-Ukraine Strategic Partnership" names the
+        partnership): the clean text may never spell them out in full."""
+        title = " ".join((self.title or "").split())
+        if not title or self._title_end(()) > 0:
+            return []  # the text opens with its title: its mentions are the text's
+        found = [m for m in find_mentions(title, self.lex) if not m.plural and not m.bare]
+        if self.document_record is not None and found and found[0].start <= 12:
+            found = found[1:]  # the document's own name
+        return [m for m in found if not _TITLE_CASE_CLAUSE.search(m.name)]
+
+    def _add_title_instruments(self, resolved: list) -> None:
+        """A title instrument extends the name of the text's record it matches
+        ("Agreement on Reciprocal Trade" -> "United States - Bangladesh Agreement
+        on Reciprocal Trade"), else is a record of its own, mentioned only there."""
+        for m in self._title_instruments():
+            words = key_words(m.name, set())
+            match = None
+            for record in self.records:
+                if record.type != m.type or record.is_document:
+                    continue
+                own = key_words(record.name, set())
+                if own and own <= words or len(own & words - _GENERIC_KEYS - self._country_words()) >= 2:
+                    match = record
+                    break
+            if match is not None:
+                if key_words(match.name, set()) <= words and m.name.endswith(match.name.split()[-1]):
+                    match.names.append((m.name, -1))
+                continue
+            record = Record(type=m.type, is_document=False)
+            record.names.append((m.name, -1))
+            record.key_words = words
+            parties = self.title_parties or self.doc_parties
+            record.parties.update(dict.fromkeys(parties))
+            self.records.append(record)
+            resolved.append((-1, record, replace(m, start=0, end=0, head_start=0, head_end=0)))
+
+    def _country_words(self) -> frozenset[str]:
+        words = set()
+        for e in self.index.entities:
+            if e.label == "COUNTRY":
+                words.update(w[:_KEY_PREFIX] for w in normalize_words(e.text))
+        for grouping in self.lex.grouping_regex.finditer(self.title or ""):
+            words.update(w[:_KEY_PREFIX] for w in normalize_words(grouping.group()))
+        return frozenset(words) | {"u", "s", "us"}
+
+    @property
+    def title_parties(self) -> list[str]:
+        try:
+            from extractors.entities.component import actors_in_text
+            found = list(actors_in_text(self.title or ""))
+        except Exception:  # the entity layer is optional for this component
+            return []
+        return [a for a in found if a in self.doc_parties]
+
     def _document_instrument(self) -> tuple[str, str] | None:
         """(type, name) when the document is itself an instrument: a joint
         statement, or a title that opens with an instrument's name."""
@@ -254,6 +336,13 @@ class DocumentResolver:
                 resolved.append((i, record, self._own_mention.get(id(record), m)))
             if records:
                 record_of[i] = records[0]
+        if self.document_record is not None and not self.document_record.mentions:
+            # Named only by the document's metadata title: a zero-width mention at the top.
+            head = find_mentions(self.document_record.name, self.lex)
+            resolved.insert(0, (-1, self.document_record, Mention(
+                0, 0, 0, 0, self.document_record.type, self.document_record.name,
+                head[0].head if head else self.lex.heads[0])))
+        self._add_title_instruments(resolved)
         return self._finish(allm, resolved)
 
     def _extend_over_entity(self, m: Mention) -> None:
@@ -392,11 +481,13 @@ class DocumentResolver:
         some of the parties of an earlier one of the same name."""
         if a.is_document or b.is_document:
             return False
-        if a.key_words != b.key_words:
+        if a.key_words != b.key_words and not _short_form_of(b, a):
             return False
         pa, pb = set(a.parties), set(b.parties)
         if narrower and pb and pb < pa:
             return True
+        if (pa <= pb or pb <= pa) and _distinctive(a.key_words, a.type):
+            return True  # one named instrument that a new party joins later in the text
         return not pa or not pb or pa == pb or (a.defaulted and pa <= pb) or (b.defaulted and pb <= pa)
 
     def _split_plural(self, i: int, m: Mention) -> list[Record]:
@@ -439,8 +530,8 @@ class DocumentResolver:
         in_statement = self.doc_type == "joint_statement"
         # In a joint statement third instruments named in passing keep the
         # parties their name gives; elsewhere the sentence says who holds them.
-        name_only = record.has_between or (record.org_owned and not in_statement) or (
-            in_statement and m.type in ("partnership", "framework"))
+        name_only = record.has_between or record.org_owned or (
+            in_statement and m.type in ("partnership", "framework") and not m.indefinite)
         if not parties and not name_only:
             parties = self.index.parties_in(seg[0], seg[1], others)
             if not parties:
@@ -452,7 +543,10 @@ class DocumentResolver:
                     heading = self.index.section_heading(m.start)
                     if heading:
                         parties = self.index.parties_in(heading[0], heading[1], with_bodies=False)
-        if len(parties) == 1 and m.type in _BILATERAL_TYPES and not record.org_owned and not record.has_between:
+        grouping_named = bool(name_parties) and all(p in self.lex.members or p in self.lex.groupings
+                                                    for p in name_parties)
+        if len(parties) == 1 and m.type in _BILATERAL_TYPES and not record.org_owned and not record.has_between \
+                and not grouping_named:  # "the NATO Summit Communique" is the grouping's own
             # "Korea signed a MOU ... with the Ministry ... of Indonesia"
             around = self.index.parties_in(sentence[0], sentence[1], others, with_bodies=False)
             parties = [p for p in around if p not in parties] + parties
@@ -460,10 +554,23 @@ class DocumentResolver:
                 and len(parties) == 1 and not record.org_owned \
                 and (re.fullmatch(r"[A-Z]{3}", parties[0]) or m.type in ("memorandum", "letter_of_intent")):
             parties = list(self.doc_parties) + parties  # "With the Philippines, a memorandum ... was signed"
+        # A body's own treaty ("UN Charter") has no default parties; a statement's
+        # co-convened initiative of a body ("WTO Joint Statement Initiative") is its parties'.
         if not parties and not record.has_between and m.type in _DOCUMENT_PARTY_TYPES and (
-                in_statement or not record.org_owned):
+                not record.org_owned or in_statement and m.type != "agreement"):
             parties = list(self.doc_parties)
             record.defaulted = True
+        if not parties and not record.has_between and not record.org_owned and len(self.doc_parties) >= 2 \
+                and m.type in ("framework", "partnership") and not m.bare and (not in_statement or m.indefinite):
+            # A framework or partnership the text names without holders is the document's parties' own.
+            parties = list(self.doc_parties)
+            record.defaulted = True
+        if len(parties) == 1 and len(self.doc_parties) == 2 and parties[0] in self.doc_parties \
+                and not record.org_owned and not record.has_between and not m.bare \
+                and m.type in ("memorandum", "letter_of_intent", "framework", "partnership"):
+            # One side of a two-party document named with an instrument: the other
+            # side holds it too ("the United States ... the memorandum" in a U.S.-Japan readout).
+            parties = list(self.doc_parties)
         record.parties.update(dict.fromkeys(parties))
         signatories = name_bodies + self.index.grouping_bodies_in(m.start, m.end)
         if (not signatories or bodies_from_context) and m.type in ("memorandum", "letter_of_intent"):
@@ -497,6 +604,12 @@ class DocumentResolver:
         spans_of = [(m.start, m.end) for m in allm]
         first_of_record: dict[int, int] = {}
         for i, record, m in resolved:
+            if i < 0:  # named by the title only
+                status = self._document_status(record) if record.is_document else "referenced"
+                date = (self._signature_date() or self.published) if record.is_document else None
+                first_of_record.setdefault(id(record), i)
+                out.append(Resolved(m, record, status, date))
+                continue
             seg = self.segments[i]
             excluded = [s for k, s in enumerate(spans_of) if k != i]
             status = stated_status(self.text, m, seg[0], seg[1], self.lex)
@@ -519,7 +632,7 @@ class DocumentResolver:
                 record.signatories.update(dict.fromkeys(self.doc_bodies))
             if r.status is None:
                 # An instrument the text says is still being negotiated is not in force.
-                r.status = "referenced" if id(record) in pending else self._default_status(record, r.mention)
+                r.status = "referenced" if id(record) in pending else self._default_status(record, r.mention, r.date)
         return out
 
     def _signature_date(self) -> str | None:
@@ -535,9 +648,14 @@ class DocumentResolver:
             return "signed"
         return adjust_status("adopted", record.type)
 
-    def _default_status(self, record: Record, m: Mention) -> str:
+    def _default_status(self, record: Record, m: Mention, date: str | None = None) -> str:
         """An existing treaty between states that the text only cites is in force."""
         if record.type == "agreement" and record.parties and not record.org_owned and m.head.capitalized \
                 and not m.bare and any(len(p) == 3 and p.isupper() for p in record.parties):
+            return "in_force"
+        if record.type == "agreement" and record.org_owned and not record.parties and m.head.capitalized \
+                and not m.bare and date is None:
+            # A body's own treaty cited as standing law ("the UN Charter", "UNCLOS"); one
+            # the text dates is news about it ("the Convention on AI adopted in May 2024").
             return "in_force"
         return "referenced"

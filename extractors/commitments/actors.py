@@ -19,6 +19,16 @@ from spacy.tokens import Span
 
 from extractors.commitments.lexicon import Lexicon
 
+# "We, the Leaders of Australia, India, Japan and the United States, affirm ...":
+# the members speak, by name, even under a grouping's title.
+_MEMBERS_AS_SPEAKERS = re.compile(r"\b[Ww]e,\s+the\s+(?:\w+\s+){0,3}of\s+[A-Z]")
+_OPENING_SPEAKER_CHARS = 1200
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])")
+# An agency by its acronym alone as the subject ("This fall, USAID will deploy ..."),
+# when the entity layer does not know it.
+_ACRONYM_SUBJECT = re.compile(r"(?:^|,\s+|\b[Tt]he\s+)([A-Z][A-Z0-9&]{2,7})\s*$")
+# How far into the text the parties are looked for when the opening names none.
+_FIRST_PARTIES_CHARS = 2000
 # How far back "both countries" / "the dialogue" may look for the partner country.
 _PAIR_LOOKBACK_CHARS = 1500
 
@@ -81,10 +91,11 @@ def _bloc_names() -> frozenset[str]:
 class _NameOf:
     """Canonical actor string of a span, through the entity layer's ``actor_name``."""
 
-    def __init__(self):
+    def __init__(self, government_nouns: frozenset[str] = frozenset()):
         api = _entity_api()
         self.actor_name = api.actor_name if api is not None and hasattr(api, "actor_name") else _default_name
         self.blocs = _bloc_names()
+        self.government_nouns = government_nouns
 
     def mention(self, span: Span) -> Mention | None:
         label = span.label_
@@ -97,6 +108,10 @@ class _NameOf:
         if label == "COUNTRY":
             return Mention(span.start_char, span.end_char, "COUNTRY", value, value)
         country = span._.country
+        words = span.text.split()
+        if country and words and words[-1].lower() in self.government_nouns:
+            # "the Biden-Harris Administration will ...": the government acts for its country.
+            return Mention(span.start_char, span.end_char, "COUNTRY", country, country)
         bloc = value in self.blocs if self.blocs else not country
         return Mention(span.start_char, span.end_char, "BLOC" if bloc else "ORG", value, country)
 
@@ -205,8 +220,11 @@ class ActorResolver:
         self._spans = _actor_spans(text, entities)
         self._starts = [s.start_char for s in self._spans]
         self._mentions: dict[int, Mention | None] = {}
-        self._name_of = _NameOf()
+        self._name_of = _NameOf(lexicon.words("government_nouns"))
+        self.title = title or ""
         self.countries, self.bodies = self._document_parties(title, party_ranges)
+        if not self.countries and not self.bodies:
+            self.countries = self._first_named_countries()
         self.parties = self._speakers()
         self.home = self._home_countries(party_ranges)
 
@@ -229,10 +247,38 @@ class ActorResolver:
         return _dedupe(countries), _dedupe(page_acronyms(f"{title or ''}\n{self.text}", _dedupe(bodies_)))
 
 
+    def _first_named_countries(self) -> list[str]:
+        """The states of the first paragraph that names any, when the title and
+        the opening name none ("Our Administrations reaffirm ..." then "Last
+        year, the United States and Brazil launched ...")."""
+        limit = min(len(self.text), _FIRST_PARTIES_CHARS)
+        start = 0
+        while start < limit:
+            end = self.text.find("\n\n", start)
+            end = limit if end < 0 or end > limit else end
+            found = [m for m in self.within(start, end) if m.label == "COUNTRY"]
+            if found:
+                # Of that paragraph, the sentence that names them first ("Today we welcome
+                # South Africa" later in it adds a guest, not an author).
+                stop = _SENTENCE_END.search(self.text, found[0].end, end)
+                stop_at = stop.start() if stop else end
+                return _dedupe([m.value for m in found if m.start < stop_at])
+            start = end + 2
+        return []
+
     def _speakers(self) -> list[str]:
         """Who "we" are: the states when the document is between two or more of
         them, else the bodies that issue it. A single-author paper names other
-        bodies in its opening too, so it keeps the one it cites most."""
+        bodies in its opening too, so it keeps the one it cites most. A grouping
+        that the title names without naming any member ("Quad Leaders' Joint
+        Statement") speaks as itself, not as its members."""
+        blocs = _bloc_names()
+        title_blocs = [c for c in self.countries if c in blocs and re.search(rf"\b{re.escape(c)}\b", self.title)]
+        if title_blocs and len(self.countries) > len(title_blocs) \
+                and not _MEMBERS_AS_SPEAKERS.search(self.text, 0, _OPENING_SPEAKER_CHARS):
+            title_countries = [a for a in _title_actors(self.title) if a in self.countries and a not in blocs]
+            if not title_countries:
+                return title_blocs
         if len(self.countries) >= 2:
             return list(self.countries)
         if len(self.bodies) >= 2 and len(self.countries) <= 1:
@@ -317,6 +363,9 @@ class ActorResolver:
             found = actors_of(self.within(lo, hi), self.text)
             if found:
                 return found
+        acronym = _ACRONYM_SUBJECT.search(region)
+        if acronym and acronym.group(1).lower() not in self.lexicon.party_phrases:
+            return [acronym.group(1)]
         return None
 
     def _reported_subject(self, start: int, pronoun: int) -> list[str] | None:

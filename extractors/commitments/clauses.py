@@ -50,7 +50,27 @@ def check_modal(doc: Doc, start: int, end: int, pattern: TriggerPattern, lex: Le
         return None
     if _follows(doc, i, lex.non_action_after_modal):
         return None  # "shall enter into force", "will be held in Ottawa": a provision or a schedule
+    if (prev in lex.words("thing_subjects") or prev == "that" or _named_instrument_before(doc, start, lex)) \
+            and doc[i].lower_ not in lex.words("be_forms"):
+        return None  # "The Agreement will provide ...", "the plan that will guide ...": what a thing does
     return Hit(start, i + 1, lex.modal_verbs.get(doc[i].lower_, pattern.trigger))
+
+
+_NAME_CONNECTORS = frozenset({"of", "on", "for", "in", "and", ",", "-", "the"})
+_MAX_NAME_TOKENS = 12
+
+
+def _named_instrument_before(doc: Doc, start: int, lex: Lexicon) -> bool:
+    """A capitalised name right before the modal holds an instrument's head and
+    ends in no body noun: "The Agreement on Reciprocal, Fair, and Balanced Trade will"."""
+    if not start or not doc[start - 1].is_title or doc[start - 1].lower_ in lex.words("body_heads"):
+        return False
+    k = start - 1
+    while k >= 0 and start - k <= _MAX_NAME_TOKENS and (doc[k].is_title or doc[k].lower_ in _NAME_CONNECTORS):
+        if doc[k].is_title and doc[k].lower_ in lex.words("instrument_heads"):
+            return True
+        k -= 1
+    return False
 
 
 def _follows(doc: Doc, i: int, phrases: dict[str, tuple[tuple[str, ...], ...]]) -> bool:

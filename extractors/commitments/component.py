@@ -27,7 +27,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from extractors import spans
-from extractors.commitments.actors import ActorResolver
+from extractors.commitments.actors import ActorResolver, actors_of
 from extractors.commitments.clauses import RULES, Hit, clause_end, clause_start, reported_opinion
 from extractors.commitments.lexicon import Lexicon, gerund_lemma, load_lexicon
 from extractors.commitments.structure import Unit, document_units, ends_open, is_bullet
@@ -36,6 +36,9 @@ from extractors.entities import entity_records
 from extractors.labels import TRIGGERS
 
 _SKIPPED_KINDS = ("heading", "footnote", "table")
+_COMMITMENT_NOUNS = frozenset({"commitment", "commitments", "resolve", "determination", "intent", "intention"})
+# How long a run-in heading ("Deepening Strategic Defense Cooperation:") may be.
+_RUN_IN_HEADING_CHARS = 80
 
 
 @dataclass
@@ -83,6 +86,7 @@ class CommitmentExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[spans.COMMITMENTS] = []
+        doc._.commitment_rows = []
         document = doc._.input
         text = _document_text(doc)
         if not text.strip():
@@ -98,6 +102,7 @@ class CommitmentExtractor:
         actors = ActorResolver(text, entities, self.lexicon, title, _party_ranges(text, units))
         records = _Extraction(doc, text, entities, self.lexicon, units, sentences, actors).run()
         doc.spans[spans.COMMITMENTS] = [_span(doc, r) for r in records]
+        doc._.commitment_rows = records
         return doc
 
     def _attach_hits(self, doc: Doc, text: str, sentences: list[_Sentence]) -> None:
@@ -233,6 +238,8 @@ class _Extraction:
             lemma = self._action_gerund(first_word[:1].upper() + first_word[1:])  # "are" - launching ...
         if lead_in is None and lemma is None:
             return
+        if lead_in is None and sentences and self._gerund_is_not_the_action(unit, sentences[0]):
+            return
         end = unit.end
         for sentence in sentences[1:]:
             if self._opens_with_actor(sentence):
@@ -248,6 +255,19 @@ class _Extraction:
             trigger, lead_text = own or "other", None
             actor = self._parent_actor(unit.parent) or list(self.actors.parties)
         self._add(unit.start, end, actor, trigger, item, lead_text, section)
+
+    def _gerund_is_not_the_action(self, unit: Unit, first: _Sentence) -> bool:
+        """A gerund that labels the item rather than stating its action: a run-in
+        heading ("Deepening Defense Cooperation: The United States and Ukraine
+        have finalized ...") or a participial opener before a clause with its own
+        subject and commitment ("Building on previous support, the DFC will
+        invest ..."). Such an item's sentences are judged on their own."""
+        head = self.text[unit.start:min(first.end, unit.start + _RUN_IN_HEADING_CHARS)]
+        colon = head.find(": ")
+        if colon > 0 and not any(self.doc[h.anchor].idx < unit.start + colon for h in first.hits):
+            return True
+        comma = head.find(", ")
+        return comma > 0 and any(self.doc[h.anchor].idx > unit.start + comma for h in first.hits)
 
     def _unit_text(self, index: int) -> str:
         unit = self.units[index]
@@ -318,8 +338,22 @@ class _Extraction:
 
     def _sentence(self, sentence: _Sentence, item: str | None, section: str | None, floor: int) -> None:
         for start, end, hit in self._clauses(sentence, floor):
-            actor = self._actor(start, hit.anchor, sentence)
+            owner = self._commitment_owner(hit)
+            if owner:
+                self.previous_actor = actor = owner
+            else:
+                actor = self._actor(start, hit.anchor, sentence)
             self._add(start, end, actor, hit.trigger, item, None, section)
+
+    def _commitment_owner(self, hit: Hit) -> list[str] | None:
+        """Whose commitment a governing verb reaffirms when the noun names its
+        owner: "The President reaffirmed the U.S. commitment to ..." -> USA."""
+        if hit.end - hit.anchor < 4:
+            return None
+        words = self.doc[hit.anchor + 1:hit.end]
+        if not any(t.lower_ in _COMMITMENT_NOUNS for t in words):
+            return None
+        return actors_of(self.actors.within(words.start_char, words.end_char), self.text) or None
 
     def _actor(self, start: int, anchor_tok: int, sentence: _Sentence) -> list[str]:
         actor = self.actors.resolve(start, self.doc[anchor_tok].idx, sentence.start, self.previous_actor)
@@ -433,21 +467,36 @@ def _span(doc: Doc, record: dict) -> Span:
 def rows(doc: Doc) -> list[dict]:
     """Rows of the commitments table (without ``doc_id``), linked to the
     agreement each clause mentions once the agreements component has run."""
-    agreements = _SpanIndex(list(doc.spans[spans.AGREEMENTS]) if spans.AGREEMENTS in doc.spans else [])
+    from extractors.agreements.component import agreement_rows
+
+    agreements = _RowIndex(agreement_rows(doc))
+    stored = doc._.commitment_rows
+    if stored is None:
+        stored = [span._.record for span in doc.spans.get(spans.COMMITMENTS, [])]
     out = []
-    for span in doc.spans[spans.COMMITMENTS] if spans.COMMITMENTS in doc.spans else []:
-        record = dict(span._.record)
+    for row in stored:
+        record = dict(row)
         record["actor"] = list(record["actor"])
         record["topics"] = list(record["topics"])
         if record["agreement_id"] is None:
-            record["agreement_id"] = _agreement_in(agreements, record["start_char"], record["end_char"])
+            record["agreement_id"] = agreements.agreement_in(record["start_char"], record["end_char"])
         out.append(record)
     return out
 
 
-def _agreement_in(agreements: _SpanIndex, start: int, end: int) -> str | None:
-    for span in agreements.inside(start, end):
-        record = span._.record or {}
-        if record.get("agreement_id"):
-            return record["agreement_id"]
-    return None
+class _RowIndex:
+    """Agreement mention rows by start offset: the first one inside a clause."""
+
+    def __init__(self, rows: list[dict]):
+        self.rows = sorted((r for r in rows if r.get("end_char", 0) > r.get("start_char", 0)),
+                           key=lambda r: r["start_char"])
+        self.starts = [r["start_char"] for r in self.rows]
+
+    def agreement_in(self, start: int, end: int) -> str | None:
+        i = bisect_left(self.starts, start)
+        while i < len(self.rows) and self.starts[i] < end:
+            row = self.rows[i]
+            if row["end_char"] <= end and row.get("agreement_id"):
+                return row["agreement_id"]
+            i += 1
+        return None
