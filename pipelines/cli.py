@@ -6,6 +6,7 @@ API) into one line on stderr and exit code 2, never a traceback.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from enum import Enum
@@ -40,8 +41,12 @@ class Stage(str, Enum):
     workers = "workers"
 
 
-Raw = Annotated[Path, typer.Option("--raw", help="folder of source documents (never written)")]
-Processed = Annotated[Path, typer.Option("--processed", help="folder of the Parquet tables")]
+Raw = Annotated[Optional[Path], typer.Option(
+    "--raw", help="folder of source documents, never written (default: ACCORDS_RAW_DIR, else raw)",
+    show_default=False)]
+Processed = Annotated[Optional[Path], typer.Option(
+    "--processed", help="folder of the Parquet tables (default: ACCORDS_PROCESSED_DIR, else processed)",
+    show_default=False)]
 NoPrefect = Annotated[bool, typer.Option("--no-prefect", help="run the same steps without Prefect")]
 
 
@@ -57,6 +62,16 @@ def _require_folder(path: Path, what: str) -> None:
         raise UserError(f"{what} {path} is not a folder")
 
 
+def _require_extra(module: str, extra: str, what: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise UserError(f"{what} needs the {extra} extra: pip install 'accords[{extra}]'")
+
+
+def _check_task_runner(settings: Settings) -> None:
+    if settings.task_runner == "dask":
+        _require_extra("prefect_dask", "dask", "the Dask task runner")
+
+
 def _check_prefect_api() -> None:
     """Fail early, in one line, when PREFECT_API_URL names a server that does not answer."""
     from prefect.settings import PREFECT_API_URL
@@ -65,14 +80,15 @@ def _check_prefect_api() -> None:
     if not url:
         return  # Prefect starts its own temporary server
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    try:
-        with get_client(sync_client=True) as client:
+    try:  # one attempt: the client's retries would take many seconds to say the same
+        with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}), get_client(sync_client=True) as client:
             problem = client.api_healthcheck()
     except Exception as exc:  # the client raises before the check on some failures
         problem = exc
     if problem is not None:
-        raise UserError(f"cannot reach the Prefect API at {url} ({problem}); "
+        raise UserError(f"cannot reach the Prefect API at {url} ({str(problem) or type(problem).__name__}); "
                         "start it with `prefect server start` or unset PREFECT_API_URL")
 
 
@@ -88,7 +104,7 @@ def _print_summary(summary: dict, as_json: bool) -> None:
 
 @app.command(help="Process new, changed and deleted documents in raw/ (the Prefect flow) and commit every table "
                   "atomically. A run with nothing changed rewrites nothing.")
-def run(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
+def run(raw: Raw = None, processed: Processed = None,
         full: Annotated[bool, typer.Option("--full", help="re-read every document")] = False,
         no_prefect: NoPrefect = False,
         task_runner: Annotated[Optional[TaskRunner], typer.Option(
@@ -98,6 +114,7 @@ def run(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as one JSON object")] = False,
         ) -> None:
     chosen = _settings_now()
+    raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
     if task_runner or dask_address:
         chosen = chosen.replace(task_runner=task_runner.value if task_runner else "dask", dask_address=dask_address)
     if no_prefect:
@@ -105,6 +122,7 @@ def run(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
 
         summary = run_pipeline(raw, processed, full=full, settings=chosen).__dict__
     else:
+        _check_task_runner(chosen)
         _check_prefect_api()
         from pipelines.flows.ingest import ingest, task_runner as make_task_runner
 
@@ -117,12 +135,14 @@ def run(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
 
 @app.command(help="Watch raw/; dropping, changing or deleting a file triggers a run once the folder has been "
                   "quiet for --debounce seconds.")
-def watch(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
+def watch(raw: Raw = None, processed: Processed = None,
           debounce: Annotated[float, typer.Option("--debounce", min=0, help="seconds of quiet before a run")] = 2.0,
           no_prefect: NoPrefect = False) -> None:
-    _settings_now()
+    chosen = _settings_now()
+    raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
     _require_folder(raw, "raw")
     if not no_prefect:
+        _check_task_runner(chosen)
         _check_prefect_api()
     from pipelines.flows.watch import watch as watch_folder
 
@@ -131,8 +151,10 @@ def watch(raw: Raw = Path("raw"), processed: Processed = Path("processed"),
 
 @app.command(help="Serve the deployments of prefect.yaml (hourly incremental run, weekly full reprocess) from "
                   "one process; needs a Prefect server (PREFECT_API_URL).")
-def serve(raw: Raw = Path("raw"), processed: Processed = Path("processed")) -> None:
-    _settings_now()
+def serve(raw: Raw = None, processed: Processed = None) -> None:
+    chosen = _settings_now()
+    raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
+    _check_task_runner(chosen)
     _check_prefect_api()
     from pipelines.flows.serve import serve as serve_deployments
 
@@ -143,17 +165,18 @@ def serve(raw: Raw = Path("raw"), processed: Processed = Path("processed")) -> N
                   "per field.")
 def evaluate(gold_dir: Annotated[Path, typer.Argument(help="folder of gold files")],
              processed: Annotated[Optional[Path], typer.Option(
-                 "--processed", help="score the tables in this folder (default: processed)")] = None,
+                 "--processed", help="score the tables in this folder (default: ACCORDS_PROCESSED_DIR, else "
+                                     "processed)")] = None,
              raw: Annotated[Optional[Path], typer.Option(
                  "--raw", help="process these raw documents in-process and score")] = None,
              as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False) -> None:
     if raw is not None and processed is not None:
         raise UserError("evaluate: give --processed or --raw, not both")
-    _settings_now()
+    chosen = _settings_now()
     from pipelines.devtools.evaluate import evaluate as score, format_report
 
     if raw is None and processed is None:
-        processed = Path("processed")
+        processed = chosen.processed_dir
     try:
         report = score(gold_dir, processed_dir=processed, raw_dir=raw)
     except FileNotFoundError as exc:
@@ -179,10 +202,9 @@ def bench(stage_words: Annotated[Optional[list[Stage]], typer.Argument(
 
     _settings_now(workers=workers)
     chosen = [s.value for s in [*(stages or []), *(stage_words or [])]]
-    try:
-        from pipelines.devtools.bench import main as bench_main
-    except ImportError as exc:
-        raise UserError(f"`accords bench` needs the bench extra (pip install 'accords[bench]'): {exc}") from None
+    _require_extra("fpdf", "bench", "`accords bench`")
+    from pipelines.devtools.bench import main as bench_main
+
     code = bench_main(SimpleNamespace(docs=docs, pdf_pages=pdf_pages, work=work, json=as_json,
                                       stages=list(dict.fromkeys(chosen)) or None, workers=workers, budget=budget))
     if code:
@@ -191,11 +213,14 @@ def bench(stage_words: Annotated[Optional[list[Stage]], typer.Argument(
 
 @app.command(help="Write a static HTML report: each document with entities, dates and commitments highlighted, and "
                   "tables of agreements and commitments linking back to the source sentence.")
-def report(processed: Processed = Path("processed"),
-           out: Annotated[Path, typer.Option("--out", help="the HTML file to write")] = Path("processed/report.html"),
-           ) -> None:
+def report(processed: Processed = None,
+           out: Annotated[Optional[Path], typer.Option(
+               "--out", help="the HTML file to write (default: report.html in the processed folder)",
+               show_default=False)] = None) -> None:
     from pipelines.report.html import write_report
 
+    processed = processed or _settings_now().processed_dir
+    out = out or processed / "report.html"
     try:
         path = write_report(processed, out)
     except OSError as exc:
