@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from pipelines import settings as _settings  # noqa: F401  (Prefect env defaults before any import)
+# Before anything imports Prefect: the settings module sets its no-telemetry defaults.
 from pipelines.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(name="accords", help="Turn press releases and joint statements into Parquet tables.",
@@ -48,11 +48,6 @@ Processed = Annotated[Optional[Path], typer.Option(
     "--processed", help="folder of the Parquet tables (default: ACCORDS_PROCESSED_DIR, else processed)",
     show_default=False)]
 NoPrefect = Annotated[bool, typer.Option("--no-prefect", help="run the same steps without Prefect")]
-
-
-def _settings_now(**overrides) -> Settings:
-    """The settings this command will run with, checked before any work starts."""
-    return get_settings(**overrides)
 
 
 def _require_folder(path: Path, what: str) -> None:
@@ -113,7 +108,7 @@ def run(raw: Raw = None, processed: Processed = None,
             "--dask-address", help="address of an existing Dask scheduler (implies --task-runner dask)")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="print the summary as one JSON object")] = False,
         ) -> None:
-    chosen = _settings_now()
+    chosen = get_settings()
     raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
     if task_runner or dask_address:
         chosen = chosen.replace(task_runner=task_runner.value if task_runner else "dask", dask_address=dask_address)
@@ -138,7 +133,7 @@ def run(raw: Raw = None, processed: Processed = None,
 def watch(raw: Raw = None, processed: Processed = None,
           debounce: Annotated[float, typer.Option("--debounce", min=0, help="seconds of quiet before a run")] = 2.0,
           no_prefect: NoPrefect = False) -> None:
-    chosen = _settings_now()
+    chosen = get_settings()
     raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
     _require_folder(raw, "raw")
     if not no_prefect:
@@ -152,7 +147,7 @@ def watch(raw: Raw = None, processed: Processed = None,
 @app.command(help="Serve the deployments of prefect.yaml (hourly incremental run, weekly full reprocess) from "
                   "one process; needs a Prefect server (PREFECT_API_URL).")
 def serve(raw: Raw = None, processed: Processed = None) -> None:
-    chosen = _settings_now()
+    chosen = get_settings()
     raw, processed = raw or chosen.raw_dir, processed or chosen.processed_dir
     _check_task_runner(chosen)
     _check_prefect_api()
@@ -172,7 +167,7 @@ def evaluate(gold_dir: Annotated[Path, typer.Argument(help="folder of gold files
              as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False) -> None:
     if raw is not None and processed is not None:
         raise UserError("evaluate: give --processed or --raw, not both")
-    chosen = _settings_now()
+    chosen = get_settings()
     from pipelines.devtools.evaluate import evaluate as score, format_report
 
     if raw is None and processed is None:
@@ -200,7 +195,7 @@ def bench(stage_words: Annotated[Optional[list[Stage]], typer.Argument(
               "--budget", min=0, help="seconds per rate stage (default 15)")] = None) -> None:
     from types import SimpleNamespace
 
-    _settings_now(workers=workers)
+    get_settings(workers=workers)
     chosen = [s.value for s in [*(stages or []), *(stage_words or [])]]
     _require_extra("fpdf", "bench", "`accords bench`")
     from pipelines.devtools.bench import main as bench_main
@@ -219,7 +214,7 @@ def report(processed: Processed = None,
                show_default=False)] = None) -> None:
     from pipelines.report.html import write_report
 
-    processed = processed or _settings_now().processed_dir
+    processed = processed or get_settings().processed_dir
     out = out or processed / "report.html"
     try:
         path = write_report(processed, out)
@@ -260,7 +255,10 @@ def _friendly(exc: BaseException) -> str | None:
     except ImportError:  # pragma: no cover - Prefect brings httpx
         httpx = None
     if httpx is not None and isinstance(exc, httpx.TransportError):
-        return f"cannot reach the Prefect API ({exc or type(exc).__name__})"
+        return f"cannot reach the Prefect API ({str(exc) or type(exc).__name__})"
+    if isinstance(exc, RuntimeError) and "attempting to connect to ephemeral Prefect API" in str(exc):
+        return ("Prefect's temporary server did not start in time; raise "
+                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, start a server (PREFECT_API_URL) or use --no-prefect")
     if isinstance(exc, RuntimeError) and str(exc).startswith("Failed to reach API"):
         return f"cannot reach the Prefect API: {str(exc).removeprefix('Failed to reach API at ')}"
     return None

@@ -62,7 +62,7 @@ def watch(raw_dir: Path, processed_dir: Path, debounce_s: float = 2.0, use_prefe
     ``run_once() -> summary dict`` replaces the run (tests); by default the Prefect flow,
     or the same steps without Prefect.
     """
-    from pipelines.tables.store import StoreError, StoreLocked
+    from pipelines.tables.store import Store, StoreError, StoreLocked
 
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     if _identity(raw_dir) is None:
@@ -76,6 +76,9 @@ def watch(raw_dir: Path, processed_dir: Path, debounce_s: float = 2.0, use_prefe
     def try_run() -> bool:
         """One run; False when it must be retried (the store is locked)."""
         try:
+            # Probe first: a flow that meets the lock fails with a logged traceback, a probe does not.
+            with Store(processed_dir).lock(timeout_s=0):
+                pass
             _report(run_once())
         except StoreLocked as exc:
             print(f"waiting: {exc}", flush=True)
