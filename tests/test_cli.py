@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers.samples import REPO
-from pipelines.cli import command, main
+from pipelines.cli import main
 from pipelines.settings import Settings, SettingsError, get_settings
 
 PROSE = ("Japan and Canada signed a Memorandum of Cooperation on clean energy on 4 March 2025. "
