@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.tables import load
-from pipelines.cli import build_parser
+from pipelines.cli import command
+from pipelines.settings import Settings
 from pipelines.tables.datadict import example_row, render_data_dictionary
 from pipelines.tables.schema import TABLES
 from pipelines.tables.store import to_arrow
@@ -15,14 +16,41 @@ README = REPO / "README.md"
 
 
 def cli_commands() -> list[str]:
-    parser = build_parser()
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    return sorted(sub.choices)
+    return sorted(command().commands)
 
 
-@pytest.mark.parametrize("command", cli_commands())
-def test_every_cli_command_is_in_the_readme(command):
-    assert re.search(rf"`accords {command}\b", README.read_text(encoding="utf-8")), f"README lacks `accords {command}`"
+def cli_options(name: str) -> set[str]:
+    return {opt for param in command().commands[name].params for opt in getattr(param, "opts", [])
+            if opt.startswith("--")}
+
+
+def documented_options() -> dict[str, set[str]]:
+    """`accords CMD [--opt ...]` in the README's table of commands and the docs' examples: options per command."""
+    text = README.read_text(encoding="utf-8") + (REPO / "docs" / "scaling.md").read_text(encoding="utf-8")
+    found: dict[str, set[str]] = {}
+    for name, rest in re.findall(r"`(?:\.venv/bin/)?accords (\w+)([^`]*)`", text):
+        found.setdefault(name, set()).update(re.findall(r"--[a-z][a-z-]*", rest))
+    return found
+
+
+@pytest.mark.parametrize("name", cli_commands())
+def test_every_cli_command_is_in_the_readme(name):
+    assert re.search(rf"`accords {name}\b", README.read_text(encoding="utf-8")), f"README lacks `accords {name}`"
+
+
+def test_every_documented_command_and_option_exists():
+    documented = documented_options()
+    assert {"run", "watch", "serve", "evaluate", "report", "docs"} <= set(documented)
+    for name, options in documented.items():
+        assert name in cli_commands(), f"the docs name `accords {name}`, which the CLI lacks"
+        assert options <= cli_options(name), (name, options - cli_options(name))
+
+
+def test_every_documented_accords_variable_is_a_setting():
+    text = README.read_text(encoding="utf-8") + (REPO / "docs" / "scaling.md").read_text(encoding="utf-8")
+    variables = set(re.findall(r"ACCORDS_([A-Z_]+)=", text))
+    assert {"WORKERS", "TASK_RUNNER", "LOCK_TIMEOUT_S"} <= variables
+    assert {v.lower() for v in variables} - {"home"} <= set(Settings.model_fields), variables
 
 
 def test_readme_points_to_the_data_dictionary_and_the_notebook():

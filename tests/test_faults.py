@@ -87,7 +87,8 @@ def cli(raw: Path, processed: Path, **env) -> subprocess.Popen:
     environment = {**os.environ, "ACCORDS_WORKERS": "1", "PYTHONUNBUFFERED": "1",
                    **{k: str(v) for k, v in env.items()}}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "run", "--no-prefect", "--raw", str(raw), "--processed", str(processed)],
+        [sys.executable, "-m", "pipelines.cli", "run", "--no-prefect", "--json", "--raw", str(raw),
+         "--processed", str(processed)],
         cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )

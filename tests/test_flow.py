@@ -53,3 +53,27 @@ def test_prefect_yaml_deployments_match_the_flow():
     deployments = deployments_from_yaml(raw_dir="raw", processed_dir="out")
     full = {d.name: d for d in deployments}["full-reprocess"]
     assert full.parameters["full"] is True and full.parameters["processed_dir"] == "out"
+
+
+def test_prefect_yaml_ships_inside_the_package_as_the_repositorys_file(tmp_path):
+    import subprocess
+    import sys
+    import tomllib
+    from fnmatch import fnmatch
+    from pathlib import Path
+
+    import pipelines.flows
+
+    repo = Path(__file__).resolve().parents[1]
+    package = Path(pipelines.flows.__file__).parent
+    # In the package (so a wheel carries it) and one file with the repository's, which people and `prefect deploy` use.
+    assert PREFECT_YAML.parent == package and PREFECT_YAML.read_bytes() == (repo / "prefect.yaml").read_bytes()
+    assert PREFECT_YAML.resolve() == (repo / "prefect.yaml").resolve()
+    patterns = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["*"]
+    assert any(fnmatch(PREFECT_YAML.name, p) for p in patterns)
+    # `accords serve` reads it whatever the working directory.
+    code = ("from pipelines.flows.serve import deployments_from_yaml; "
+            "print(sorted(d.name for d in deployments_from_yaml(raw_dir='raw')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "PYTHONPATH": str(repo)})
+    assert out.returncode == 0 and out.stdout.strip() == "['full-reprocess', 'incremental']", out.stderr[-500:]

@@ -244,3 +244,49 @@ def test_clicking_a_commitment_jumps_to_its_highlighted_sentence(browser, handma
     browser.save_screenshot(str(shot))
     if os.environ.get("ACCORDS_SCREENSHOTS"):
         shutil.copy(shot, Path(os.environ["ACCORDS_SCREENSHOTS"]) / shot.name)
+
+
+HOSTILE = {
+    "title": '<script>alert("title")</script>',
+    "error": "<img src=x onerror=alert(1)> & more",
+    "agreement": '"><svg onload=alert(2)>',
+    "canonical": '" onmouseover="alert(3)',
+    "actor": "<b>MIC</b>",
+}
+
+
+class Elements(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.text = Counter(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] += 1
+        self.attrs += attrs
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_text_from_documents_is_escaped_everywhere_on_the_page(handmade):
+    from pipelines.report.html import render_report
+
+    t = load.tables(handmade)
+    t.documents.loc[t.documents["doc_id"] == DOC_A, "title"] = HOSTILE["title"]
+    t.documents.loc[t.documents["doc_id"] == DOC_FAILED, "error"] = HOSTILE["error"]
+    t.agreements.loc[0, "name"] = HOSTILE["agreement"]
+    t.entities["canonical"] = t.entities["canonical"].astype(object)
+    t.entities.loc[0, "canonical"] = HOSTILE["canonical"]
+    t.commitments.at[0, "actor"] = [HOSTILE["actor"]]
+    page = render_report(t, "000001")
+    parsed = Elements()
+    parsed.feed(page)
+    parsed.close()
+    # Only the template's own elements: one script, no element or handler smuggled in by the data.
+    assert parsed.tags["script"] == 1 and not {"img", "svg", "b"} & set(parsed.tags), parsed.tags
+    assert not [name for name, _ in parsed.attrs if name.startswith("on")]
+    # Each value is still there, as text or attribute value, exactly as written.
+    shown = "".join(parsed.text)
+    for key in ("title", "error", "agreement", "actor"):
+        assert HOSTILE[key] in shown, key
+    assert any(value and HOSTILE["canonical"] in value for _, value in parsed.attrs)

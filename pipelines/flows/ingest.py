@@ -85,5 +85,4 @@ def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = 
                               description="Agreements and commitments of the documents this run read")
         report = write_report(Path(processed_dir), Path(processed_dir) / "report.html")
         create_link_artifact(link=report.resolve().as_uri(), link_text="accords report", key="accords-report")
-    logger.info(summary.as_markdown())
     return summary.__dict__

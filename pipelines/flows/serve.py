@@ -2,6 +2,10 @@
 
 Needs a running Prefect server (``prefect server start``) so the schedules
 fire; reads the deployments from prefect.yaml so the two never disagree.
+
+``pipelines/flows/prefect.yaml`` is a symbolic link to the repository's ``prefect.yaml``
+(the one ``prefect deploy`` reads and people edit): a checkout reads that file, and a
+wheel carries its content as package data, so ``accords serve`` works without a checkout.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from prefect.schedules import Cron
 
 from pipelines.flows.ingest import ingest
 
-PREFECT_YAML = Path(__file__).resolve().parents[2] / "prefect.yaml"
+PREFECT_YAML = Path(__file__).with_name("prefect.yaml")
 
 
 def deployments_from_yaml(path: Path = PREFECT_YAML, raw_dir: str | None = None,

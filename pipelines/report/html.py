@@ -1,7 +1,7 @@
 """A static HTML report of what was extracted, and the rows of the run's Prefect artifact.
 
 ``write_report(processed_dir, out_path)`` writes one self-contained page (inline CSS and JS,
-nothing fetched): tables of agreements and commitments whose links jump to the highlighted
+nothing fetched; ``template.html`` is a jinja2 template with autoescape on): tables of agreements and commitments whose links jump to the highlighted
 source text, then every document's clean text with entities, dates, agreement mentions and
 commitments highlighted in displaCy's style.  Spans may overlap (a date inside a commitment);
 the text is cut at every span boundary and each piece is wrapped in the spans that cover it,
@@ -19,6 +19,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from pipelines.tables import load
 
@@ -135,106 +137,80 @@ def highlight(text: str, spans: list[dict]) -> tuple[str, int]:
 
 
 # -- page -------------------------------------------------------------------------------------
+_ENV = Environment(loader=FileSystemLoader(TEMPLATE.parent), autoescape=True, undefined=StrictUndefined,
+                   keep_trailing_newline=True)
+ENTITY_LABELS = ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC")
+
+
 def _doc_label(doc: dict) -> str:
     return doc["title"] if _present(doc.get("title")) else doc["path"]
 
 
-def _agreements_table(tables: load.Tables, docs: dict[str, dict]) -> str:
-    agreements = tables.agreements
-    if agreements.empty:
-        return '<p class="empty">No agreements extracted.</p>'
+def _text(value) -> str:
+    return str(value) if _present(value) else ""
+
+
+def _agreement_rows(tables: load.Tables, docs: dict[str, dict]) -> list[dict]:
     mentions = defaultdict(list)
     for m in tables.agreement_mentions.to_dict("records"):
         mentions[m["agreement_id"]].append(m)
     rows = []
-    for a in sorted(agreements.to_dict("records"), key=lambda a: (str(a["name"]).casefold(), a["agreement_id"])):
+    for a in sorted(tables.agreements.to_dict("records"), key=lambda a: (str(a["name"]).casefold(), a["agreement_id"])):
         found = sorted(mentions.get(a["agreement_id"], []), key=lambda m: (m["doc_id"] != a["first_seen_doc_id"],
                                                                             m["doc_id"], m["start_char"]))
-        links = " ".join(
-            f'<a class="source" href="#{mention_anchor(m["doc_id"], m["start_char"], m["end_char"])}" '
-            f'title="{_esc(_doc_label(docs.get(m["doc_id"], {"path": m["doc_id"]})))}">{i}</a>'
-            for i, m in enumerate(found, 1))
-        name = (f'<a href="#{mention_anchor(found[0]["doc_id"], found[0]["start_char"], found[0]["end_char"])}">'
-                f'{_esc(a["name"])}</a>') if found else _esc(a["name"])
-        rows.append(
-            f'<tr data-agreement="{_esc(a["agreement_id"])}"><td>{name}</td><td>{_esc(a["type"])}</td>'
-            f'<td>{_esc(_join(a["parties"]))}</td><td>{_esc(_join(a["signatories"]))}</td>'
-            f'<td>{_esc(a["status"])}</td><td>{_esc(a["date"] if _present(a["date"]) else "")}</td>'
-            f'<td>{_esc(_join(a["topics"]))}</td><td class="links">{links}</td></tr>')
-    return ('<table class="rows"><thead><tr><th>name</th><th>type</th><th>parties</th><th>signatories</th>'
-            '<th>status</th><th>date</th><th>topics</th><th>mentions</th></tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+        rows.append(dict(
+            agreement_id=a["agreement_id"], name=_text(a["name"]), type=_text(a["type"]), parties=_join(a["parties"]),
+            signatories=_join(a["signatories"]), status=_text(a["status"]), date=_text(a["date"]),
+            topics=_join(a["topics"]),
+            mentions=[dict(anchor=mention_anchor(m["doc_id"], m["start_char"], m["end_char"]),
+                           document=_doc_label(docs.get(m["doc_id"], {"path": m["doc_id"]}))) for m in found]))
+    return rows
 
 
-def _commitments_table(tables: load.Tables, docs: dict[str, dict], order: dict[str, int]) -> str:
-    commitments = tables.commitments
-    if commitments.empty:
-        return '<p class="empty">No commitments extracted.</p>'
-    rows = []
-    records = sorted(commitments.to_dict("records"), key=lambda c: (order.get(c["doc_id"], 0), c["start_char"]))
-    for c in records:
-        doc = docs.get(c["doc_id"], {"path": c["doc_id"]})
-        rows.append(
-            f'<tr data-commitment="{_esc(c["commitment_id"])}">'
-            f'<td><a href="#{commitment_anchor(c["commitment_id"])}">{_esc(c["text"])}</a></td>'
-            f'<td>{_esc(_join(c["actor"]))}</td><td>{_esc(c["trigger"])}</td>'
-            f'<td class="strength-{_esc(c["strength"])}">{_esc(c["strength"])}</td>'
-            f'<td>{_esc(c["deadline"] if _present(c["deadline"]) else "")}</td><td>{_esc(_join(c["topics"]))}</td>'
-            f'<td><a href="#doc-{_esc(c["doc_id"])}">{_esc(_doc_label(doc))}</a></td></tr>')
-    return ('<table class="rows"><thead><tr><th>commitment</th><th>actor</th><th>trigger</th><th>strength</th>'
-            '<th>deadline</th><th>topics</th><th>document</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+def _commitment_rows(tables: load.Tables, docs: dict[str, dict], order: dict[str, int]) -> list[dict]:
+    records = sorted(tables.commitments.to_dict("records"), key=lambda c: (order.get(c["doc_id"], 0), c["start_char"]))
+    return [dict(commitment_id=c["commitment_id"], anchor=commitment_anchor(c["commitment_id"]), text=_text(c["text"]),
+                 actor=_join(c["actor"]), trigger=_text(c["trigger"]), strength=_text(c["strength"]),
+                 deadline=_text(c["deadline"]), topics=_join(c["topics"]), doc_id=c["doc_id"],
+                 document=_doc_label(docs.get(c["doc_id"], {"path": c["doc_id"]})))
+            for c in records]
 
 
-def _document_section(doc: dict, by_doc: dict[str, dict[str, list[dict]]]) -> str:
-    doc_id = doc["doc_id"]
-    meta = " · ".join(_esc(v) for v in (doc["path"], doc["doc_type"], doc["published_date"], doc["format"])
-                      if _present(v))
-    if doc["status"] != "ok":
-        body = f'<p class="error">Not extracted: {_esc(doc["error"])}</p>'
-        counts = ""
-    else:
-        spans = document_spans(doc_id, by_doc)
-        text_html, skipped = highlight(doc["text"] or "", spans)
-        per_layer = defaultdict(int)
-        for s in spans:
-            per_layer[s["layer"]] += 1
-        counts = " · ".join(f"{per_layer[k]} {one if per_layer[k] == 1 else many}" for k, one, many in (
-            ("entity", "entity", "entities"), ("date", "date", "dates"), ("commitment", "commitment", "commitments"),
-            ("agreement", "agreement mention", "agreement mentions")))
-        if skipped:
-            counts += f" · {skipped} skipped (offsets outside the text)"
-        body = f'<div class="text" data-doc="{_esc(doc_id)}">{text_html}</div>'
-    return (f'<article class="document" id="doc-{_esc(doc_id)}"><h3>{_esc(_doc_label(doc))}</h3>'
-            f'<p class="meta">{meta}<br>{counts}</p>{body}</article>')
+def _document_view(doc: dict, by_doc: dict[str, dict[str, list[dict]]]) -> dict:
+    view = dict(doc_id=doc["doc_id"], label=_doc_label(doc), failed=doc["status"] != "ok", error=_text(doc["error"]),
+                meta=[str(v) for v in (doc["path"], doc["doc_type"], doc["published_date"], doc["format"])
+                      if _present(v)], counts="", text_html="")
+    if view["failed"]:
+        return view
+    spans = document_spans(doc["doc_id"], by_doc)
+    text_html, skipped = highlight(doc["text"] or "", spans)
+    per_layer = defaultdict(int)
+    for s in spans:
+        per_layer[s["layer"]] += 1
+    counts = " · ".join(f"{per_layer[k]} {one if per_layer[k] == 1 else many}" for k, one, many in (
+        ("entity", "entity", "entities"), ("date", "date", "dates"), ("commitment", "commitment", "commitments"),
+        ("agreement", "agreement mention", "agreement mentions")))
+    if skipped:
+        counts += f" · {skipped} skipped (offsets outside the text)"
+    view.update(counts=counts, text_html=Markup(text_html))
+    return view
 
 
 def render_report(tables: load.Tables, version: str | None = None) -> str:
-    """The report page for already loaded tables."""
+    """The report page for already loaded tables (jinja2, every value escaped but the highlighted text,
+    which :func:`highlight` escapes itself)."""
     documents = tables.documents.copy()
     documents["_order"] = documents["published_date"].fillna("9999")
     documents = documents.sort_values(["_order", "path"])
     docs = {d["doc_id"]: d for d in documents.to_dict("records")}
     order = {doc_id: i for i, doc_id in enumerate(docs)}
     by_doc = rows_by_document(tables)
-    toc = "".join(f'<li><a href="#doc-{_esc(d)}">{_esc(_doc_label(doc))}</a>'
-                  f'{" (failed)" if doc["status"] != "ok" else ""}</li>' for d, doc in docs.items())
-    summary = (f"{len(docs)} documents · {len(tables.agreements)} agreements · "
-               f"{len(tables.commitments)} commitments · {len(tables.entities)} entities · {len(tables.dates)} dates"
-               + (f" · store version {_esc(version)}" if version else ""))
-    legend = "".join(f'<mark class="entity entity-{label} last" data-tag="{label}">{label.title()}</mark> '
-                     for label in ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC"))
-    legend += ('<mark class="date last" data-tag="DATE">date</mark> '
-               '<span class="agreement last" data-tag="type · status">agreement</span> '
-               '<span class="commitment commitment-firm last" data-tag="firm">firm commitment</span> '
-               '<span class="commitment commitment-soft last" data-tag="soft">soft commitment</span>')
-    body = (f'<header><h1>accords extraction report</h1><p class="summary">{summary}</p>'
-            f'<p class="legend">{legend}</p></header>'
-            f'<nav><h2>Documents</h2><ol>{toc}</ol></nav>'
-            f'<section id="agreements"><h2>Agreements</h2>{_agreements_table(tables, docs)}</section>'
-            f'<section id="commitments"><h2>Commitments</h2>{_commitments_table(tables, docs, order)}</section>'
-            f'<section id="documents"><h2>Source text</h2>'
-            + "".join(_document_section(doc, by_doc) for doc in docs.values()) + "</section>")
-    return TEMPLATE.read_text(encoding="utf-8").replace("{{title}}", "accords report").replace("{{body}}", body)
+    return _ENV.get_template(TEMPLATE.name).render(
+        title="accords report", version=version, entity_labels=ENTITY_LABELS,
+        counts=dict(agreements=len(tables.agreements), commitments=len(tables.commitments),
+                    entities=len(tables.entities), dates=len(tables.dates)),
+        documents=[_document_view(doc, by_doc) for doc in docs.values()],
+        agreements=_agreement_rows(tables, docs), commitments=_commitment_rows(tables, docs, order))
 
 
 def write_report(processed_dir: Path, out_path: Path) -> Path:

@@ -49,6 +49,8 @@ class RunSummary:
     seconds: float = 0.0
     version: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # {"path", "error"} of every failed document in the committed tables, by path.
+    failures: list[dict] = field(default_factory=list)
 
     def as_markdown(self) -> str:
         lines = [
@@ -60,7 +62,14 @@ class RunSummary:
             "", f"Committed: {'yes, ' + str(self.version) if self.committed else 'no (nothing changed)'}; "
             f"time {self.seconds:.1f} s.",
         ]
+        if self.failures:
+            lines += ["", "| failed file | reason |", "|---|---|",
+                      *(f"| {_cell(f['path'])} | {_cell(f['error'])} |" for f in self.failures)]
         return "\n".join(lines)
+
+
+def _cell(value) -> str:
+    return " ".join(str(value).split()).replace("|", "\\|")
 
 
 def run_started_at() -> datetime:
@@ -229,8 +238,10 @@ def summarize(plan: Plan, processed: list[Processed], staged: Staged | None,
             summary.new += 1
     summary.reextracted = len(plan.to_reextract)
     if staged is not None:
-        status = staged.read("documents", ["status"])["status"]
-        summary.failed = int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
+        failed = staged.read("documents", ["path", "status", "error"],
+                             where=lambda part: pc.equal(part["status"], "failed"))
+        summary.failures = sorted(failed.select(["path", "error"]).to_pylist(), key=lambda f: f["path"])
+        summary.failed = len(summary.failures)
         summary.rows = {name: entry["rows"] for name, entry in staged.entries.items()}
     return summary
 

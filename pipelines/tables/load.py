@@ -24,7 +24,9 @@ even while a new run commits.
 from __future__ import annotations
 
 import calendar
+import os
 import re
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -180,12 +182,25 @@ def connect(processed_dir: Path | str | None = None, database: str = ":memory:")
     """A DuckDB connection with one view per table over the Parquet files of the current version.
 
     DuckDB pushes projections and filters into the Parquet scans itself. Tables not yet
-    written (an empty ``processed/``) are empty views with the declared columns.
+    written (an empty ``processed/``) are empty views with the declared columns.  The version
+    is pinned while the connection lives, so later runs do not remove the files its views read.
     """
     import duckdb
 
-    version = snapshot(processed_dir)
+    from pipelines.tables.store import pin_version
+
+    version, pin = None, None
+    for _ in range(10):  # a version collected between finding and pinning it: look again
+        version = snapshot(processed_dir)
+        if version is None:
+            break
+        pin = pin_version(version)
+        if pin is not None:
+            break
     con = duckdb.connect(database)
+    if pin is not None:
+        # The connection's views read this version's files for as long as it lives.
+        weakref.finalize(con, os.close, pin)
     for name, spec in TABLES.items():
         path = version / f"{name}.parquet" if version is not None else None
         if path is not None and path.exists():

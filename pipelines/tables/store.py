@@ -35,10 +35,10 @@ import hashlib
 import json
 import os
 import shutil
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import filelock
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -58,6 +58,12 @@ class StoreError(Exception):
 
 class StoreLocked(StoreError):
     pass
+
+
+def _write_pid(fd: int) -> None:
+    """Who holds the lock, for a person looking at a stuck store."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -248,31 +254,31 @@ class Store:
     # -- writing -----------------------------------------------------------------
     @contextmanager
     def lock(self, timeout_s: float = 0.0):
-        """Hold the store's write lock; the kernel drops it if the holder dies."""
+        """Hold the store's write lock (an flock on ``.lock``, via filelock); the kernel drops it if the holder dies.
+
+        ``.lock`` is opened without following a symbolic link: a link planted there would
+        otherwise have its target written to.
+        """
+        path = self.root / ".lock"
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / ".lock", "a+")
         except OSError as exc:
             raise StoreError(f"cannot open {self.root} for writing: {exc.strerror or exc}") from exc
-        deadline = time.monotonic() + timeout_s
+        if path.is_symlink():
+            raise StoreError(f"{path} is a symbolic link; refusing to follow it (remove it and run again)")
+        lock = filelock.FileLock(path, on_acquired=_write_pid)
         try:
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise StoreLocked(
-                            f"another accords run is writing to {self.root}; try again when it has finished"
-                        ) from None
-                    time.sleep(0.2)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"{os.getpid()}\n")
-            handle.flush()
+            lock.acquire(timeout=max(0.0, timeout_s), poll_interval=0.2)
+        except filelock.Timeout:
+            raise StoreLocked(f"another accords run is writing to {self.root}; try again when it has finished") from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StoreError(f"{path} is a symbolic link; refusing to follow it (remove it and run again)") from None
+            raise StoreError(f"cannot open {path} for writing: {exc.strerror or exc}") from exc
+        try:
             yield
         finally:
-            handle.close()
+            lock.release()
 
     @contextmanager
     def stage(self):
@@ -352,7 +358,44 @@ class Store:
         done = sorted(p for p in versions.iterdir() if p.name.isdigit())
         for old in done[:-KEEP_VERSIONS]:
             if old != keep:
-                shutil.rmtree(old, ignore_errors=True)
+                _remove_unless_pinned(old)
+
+
+def pin_version(version: Path) -> int | None:
+    """Keep a version from garbage collection while the returned descriptor is open.
+
+    A shared flock on its manifest: a reader that holds a version for a long time (a
+    DuckDB connection in a notebook) keeps reading it across any number of later commits.
+    The kernel drops the pin when the descriptor is closed or the reader dies.  None when
+    the version is already gone.
+    """
+    try:
+        fd = os.open(Path(version) / "manifest.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a collection of this very version holds it
+    if os.fstat(fd).st_nlink == 0:  # collected while we waited
+        os.close(fd)
+        return None
+    return fd
+
+
+def _remove_unless_pinned(version: Path) -> None:
+    try:
+        fd = os.open(version / "manifest.json", os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:  # no manifest: not a readable version, nobody can pin it
+        shutil.rmtree(version, ignore_errors=True)
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return  # a reader still uses it; a later commit collects it
+        # The manifest goes first, under the lock, so a reader waiting for the pin sees it unlinked.
+        os.unlink(version / "manifest.json")
+        shutil.rmtree(version, ignore_errors=True)
+    finally:
+        os.close(fd)
 
 
 class Staged:
