@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.process import process_file
+from pipelines.run.document import process_file
 
 
 def _tables(tmp_path, name: str, title: str, body: str, date: str = "2024-09-10"):

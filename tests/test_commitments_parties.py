@@ -4,7 +4,7 @@ actors, and items whose gerund only labels them (GUIDELINES.md, "commitments").
 """
 from __future__ import annotations
 
-from pipelines.process import process_file
+from pipelines.run.document import process_file
 
 
 def _commitments(tmp_path, title: str, body: str):
