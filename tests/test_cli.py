@@ -163,7 +163,10 @@ def test_run_prints_one_summary_naming_each_failed_file_and_why(raw_with_failure
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     summary = json.loads(lines[0])
-    assert summary["seen"] == 3 and not summary["committed"]  # nothing changed: no commit, no failures listed
+    # The good file is unchanged; the two failures are read again (retries are bounded by
+    # max_attempts) and, failing again, are listed again.
+    assert summary["seen"] == 3 and summary["unchanged"] == 1 and summary["retried"] == 2
+    assert sorted(f["path"] for f in summary["failures"]) == ["broken.pdf", "empty.txt"]
 
 
 def test_json_summary_lists_failures_with_reasons(raw_with_failures, tmp_path, capsys, monkeypatch):
