@@ -104,7 +104,7 @@ def read_front_matter(text: str) -> tuple[dict, str]:
         data = yaml.load(m.group(1), Loader=_FrontMatterLoader)
     except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
         data = _key_values(m.group(1))
-    if not isinstance(data, dict) or not data:
+    if not isinstance(data, dict):
         return {}, text
     return _front_matter_meta(data), text[m.end():]
 
