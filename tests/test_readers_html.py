@@ -4,7 +4,9 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from pipelines.readers import read_document
+import pytest
+
+from pipelines.readers import ReadError, read_document
 from helpers.paths import SEEDS
 from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html
 
@@ -62,3 +64,42 @@ def test_seed_html_round_trip(tmp_path):
         ratio = difflib.SequenceMatcher(None, expected, body(doc).split(), autojunk=False).ratio()
         assert ratio >= 0.99, path.name
         assert doc.title == src.title
+
+
+# ------------------------------------------------------------------ charsets that lie (issue 19.7)
+
+_PAGE = ('<!DOCTYPE html><html><head><meta charset="{charset}"><title>Joint Statement on Energy</title></head>'
+         '<body><h1>Joint Statement on Energy</h1><p>Tokyo, 18 March 2026</p>'
+         '<p>The ministers welcomed the café-to-market programme – a “naïve” plan, said the Président.</p>'
+         '<p>Both sides agreed to meet again in Ottawa.</p></body></html>')
+_MUST_FIND = "the café-to-market programme – a “naïve” plan, said the Président."
+
+
+@pytest.mark.parametrize("label, data", [
+    ("meta says UTF-16, bytes are UTF-8", _PAGE.format(charset="utf-16").encode("utf-8")),
+    ("meta says UTF-16LE, bytes are UTF-8", _PAGE.format(charset="UTF-16LE").encode("utf-8")),
+    ("meta says ISO-8859-1, bytes are UTF-8", _PAGE.format(charset="iso-8859-1").encode("utf-8")),
+    ("meta says UTF-8, bytes are UTF-16-LE without BOM", _PAGE.format(charset="utf-8").encode("utf-16-le")),
+    ("meta says UTF-8, bytes are UTF-16-BE without BOM", _PAGE.format(charset="utf-8").encode("utf-16-be")),
+    ("meta says UTF-8, bytes are UTF-16 with BOM", _PAGE.format(charset="utf-8").encode("utf-16")),
+    ("UTF-16 BOM, bytes are UTF-8", b"\xff\xfe" + _PAGE.format(charset="utf-8").encode("utf-8")),
+    ("UTF-16 BOM, bytes are UTF-8, no doctype",
+     b"\xff\xfe" + _PAGE.format(charset="utf-8").replace("<!DOCTYPE html>", "").encode("utf-8")),
+    ("meta says windows-1252, bytes are windows-1252", _PAGE.format(charset="windows-1252").encode("cp1252")),
+])
+def test_mislabelled_html_charset_is_decoded_by_its_bytes(label, data):
+    doc = read_document(Path("page.html"), data=data)
+    assert doc.format == "html", label
+    assert doc.title == "Joint Statement on Energy", label
+    assert _MUST_FIND in doc.text, (label, doc.text[:200])
+    assert "\ufffd" not in doc.text
+
+
+def test_html_that_no_charset_can_decode_fails_clearly():
+    # UTF-16 without BOM whose tags vanish under every reading would be garbage: an error, never "ok".
+    from pipelines.readers.sniff import decode
+
+    garbage = "<p>" + "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(400)) + "</p>"
+    data = garbage.encode("utf-16-le")[2:-2]  # tags cut, odd alignment: nothing readable as markup
+    with pytest.raises(ReadError, match="undecodable|no text|unsupported"):
+        decode(data, markup=True)

@@ -152,3 +152,58 @@ def test_seed_pdf_round_trip(tmp_path, seed):
                                        header="Press release", footer="www.example.gov"))
         assert _similarity(to_latin1(_body(src)), _body(doc)) >= 0.99
         assert doc.title == src.title or src.title not in src.text
+
+
+# ------------------------------------------------- text inside nested Form XObjects (issue 19.7)
+
+def _nested_form_pdf(lines: list[str], depth: int) -> bytes:
+    """One page whose only content draws Form XObject Fm0, which draws Fm1, ... ``depth``
+    deep; the innermost form shows the text (as templated or flattened pages do)."""
+    def stream(extra: bytes, body: bytes) -> bytes:
+        return b"<< /Length %d%s >>\nstream\n" % (len(body), extra) + body + b"\nendstream"
+
+    text = b"\n".join([b"BT /F1 11 Tf 14 TL 72 720 Td"]
+                      + [b"(" + line.encode("latin-1") + b") Tj T* T*" for line in lines] + [b"ET"])
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Fm0 6 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        stream(b"", b"q /Fm0 Do Q"),
+    ]
+    for level in range(depth):
+        form = b" /Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+        if level < depth - 1:
+            objects.append(stream(form + b" /Resources << /XObject << /Fm%d %d 0 R >> >>" % (level + 1, 7 + level),
+                                  b"q /Fm%d Do Q" % (level + 1)))
+        else:
+            objects.append(stream(form + b" /Resources << /Font << /F1 3 0 R >> >>", text))
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3, 8, 30])
+def test_text_in_nested_form_xobjects_is_read_not_called_image_only(depth):
+    lines = ["Joint Statement on Clean Energy Cooperation", "Tokyo, 18 March 2026",
+             "The Government of Japan and the Government of Canada will explore joint research on hydrogen."]
+    doc = read_document(Path("templated.pdf"), data=_nested_form_pdf(lines, depth))
+    assert "will explore joint research on hydrogen." in doc.text
+    assert doc.published_date == "2026-03-18"
+
+
+def test_form_xobject_drawing_itself_does_not_hang():
+    data = _nested_form_pdf(["The Government of Japan will explore joint research."], 1)
+    data = data.replace(b"/Resources << /Font << /F1 3 0 R >> >>",
+                        b"/Resources << /Font << /F1 3 0 R >> /XObject << /Fm0 6 0 R >> >>")
+    data = data.replace(b"BT /F1 11 Tf", b"q /Fm0 Do Q BT /F1 11 Tf")  # stale /Length and xref: both readers recover
+    doc = read_document(Path("cyclic.pdf"), data=data)
+    assert "will explore joint research." in doc.text

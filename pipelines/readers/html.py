@@ -61,7 +61,7 @@ def _is_boilerplate(el) -> bool:
 
 
 def parse(data: bytes) -> etree._Element:
-    text = decode(data)
+    text = decode(data, markup=True)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     parser = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
                                   recover=True, huge_tree=False)

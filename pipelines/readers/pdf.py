@@ -30,6 +30,8 @@ from pipelines.readers.structure import Piece, clean_inline, dehyphenate, joiner
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*(?:\d{1,5}|[ivxlc]{1,6})\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
 _MARKER_TEXT = re.compile(r"^(?:\d{1,3}|[*†‡§¶]+|[a-z])$")
 _MARGIN = 0.09  # share of the page height where running headers/footers live
+# Deeper than any real document nests forms; a bound all the same, as the walk is recursive.
+_FORM_DEPTH = 64
 
 
 @dataclass
@@ -99,7 +101,9 @@ def _check_with_pdfium(data: bytes, settings) -> tuple[dict, int]:
                     continue
                 any_text = True
                 # Scanned pages carry OCR text in render mode 3 (invisible) over an image.
-                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=2):
+                # Visible text can sit in Form XObjects nested at any depth (templates,
+                # stamped or flattened pages), so the walk goes as deep as pdfium draws.
+                for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_TEXT], max_depth=_FORM_DEPTH):
                     if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
                         visible_text = True
                         break

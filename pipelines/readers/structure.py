@@ -138,6 +138,14 @@ def _split_numbered(text: str, heading: bool) -> tuple[str | None, str, str | No
 
 _SENTENCE_END = re.compile(r"[.!?:;。！？…]['\"”’)\]]*$")
 _HYPHEN_END = re.compile(r"(\w+)-$")
+# Tests of how a block ends look at its tail only: blocks grow as split lines
+# are joined, and a search over the whole block each time is quadratic.
+_TAIL = 200
+
+
+def hyphen_end(text: str) -> re.Match | None:
+    """The word before a line-end hyphen ("pro-"), up to _TAIL characters of it."""
+    return _HYPHEN_END.search(text, max(0, len(text) - _TAIL))
 
 
 @lru_cache(maxsize=1)
@@ -167,7 +175,7 @@ def joiner(left: str, right: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(_SENTENCE_END.search(text))
+    return bool(_SENTENCE_END.search(text, max(0, len(text) - _TAIL)))
 
 
 def dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
@@ -179,7 +187,7 @@ def dehyphenate(left: str, right: str, vocabulary: set[str]) -> str:
     form and never the closed one.  Otherwise the word is closed ("pro-" +
     "mote" -> "promote").
     """
-    m = _HYPHEN_END.search(left)
+    m = hyphen_end(left)
     head = m.group(1) if m else ""
     tail = re.match(r"\w+", right)
     tail = tail.group() if tail else ""
@@ -209,7 +217,7 @@ def join_split_pieces(pieces: list[Piece], english: bool = True) -> list[Piece]:
     for piece in pieces:
         prev = _last_body(out)
         if prev is not None and _continues(prev, piece, english):
-            if _HYPHEN_END.search(prev.text) and piece.text[:1].isalpha():
+            if hyphen_end(prev.text) and piece.text[:1].isalpha():
                 prev.text = dehyphenate(prev.text, piece.text, vocabulary)
             else:
                 prev.text = prev.text + joiner(prev.text, piece.text) + piece.text
@@ -237,16 +245,17 @@ def _continues(prev: Piece, piece: Piece, english: bool) -> bool:
     first = piece.text[:1]
     if first.islower() or (_unspaced(first) and _unspaced(prev.text[-1:])):
         return True
-    if _HYPHEN_END.search(prev.text):
+    if hyphen_end(prev.text):
         return first.isalnum()
     if not first.isalnum():
         return False
-    words = prev.text.split()
-    if english and len(words) > 8 and (prev.text.endswith(",") or words[-1].lower() in _english_stop_words()):
+    n_words = len(prev.text.split(None, 12))  # counted up to 13: only "more than 8" and "12 or more" matter
+    last_word = prev.text.rsplit(None, 1)[-1] if n_words else ""
+    if english and n_words > 8 and (prev.text.endswith(",") or last_word.lower() in _english_stop_words()):
         return True
     # A long block that stops mid-sentence, followed by body text (not a heading):
     # a page break fell inside the sentence ("... Centre of Incident" / "Readiness and ...").
-    return len(words) >= 12 and not looks_like_heading(prev.text) and not looks_like_heading(piece.text)
+    return n_words >= 12 and not looks_like_heading(prev.text) and not looks_like_heading(piece.text)
 
 
 def _vocabulary(pieces: list[Piece]) -> set[str]:
@@ -263,8 +272,10 @@ _MAX_HEADING_WORDS = 16
 
 def looks_like_heading(text: str) -> bool:
     """Short, no sentence end, starts with a capital or a number: a heading shape."""
+    if len(text) > 140:
+        return False
     words = text.split()
-    if not words or len(words) > _MAX_HEADING_WORDS or len(text) > 140:
+    if not words or len(words) > _MAX_HEADING_WORDS:
         return False
     if ends_sentence(text) or text.endswith(",") or re.match(r"https?://|www\.", text):
         return False
@@ -294,9 +305,10 @@ def classify(pieces: list[Piece], infer_headings: bool = True) -> list[Piece]:
             split_number(piece.text, heading=piece.kind == "heading" or bool(piece.heading_hint))
         parsed.append((number, rest, style))
 
+    next_body = _next_bodies(pieces)
     for i, piece in enumerate(pieces):
         number, rest, style = parsed[i]
-        nxt = _next_body(pieces, parsed, i)
+        nxt = next_body[i]
         if piece.kind in ("footnote", "table"):
             continue
         if piece.kind == "heading":
@@ -320,11 +332,15 @@ def classify(pieces: list[Piece], infer_headings: bool = True) -> list[Piece]:
     return pieces
 
 
-def _next_body(pieces, parsed, i):
-    for j in range(i + 1, len(pieces)):
+def _next_bodies(pieces: list[Piece]) -> list[int | None]:
+    """For each piece, the index of the next piece that is not a footnote."""
+    out: list[int | None] = [None] * len(pieces)
+    nxt = None
+    for j in range(len(pieces) - 1, -1, -1):
+        out[j] = nxt
         if pieces[j].kind != "footnote":
-            return j
-    return None
+            nxt = j
+    return out
 
 
 def _set_levels(pieces: list[Piece]) -> None:
@@ -372,34 +388,33 @@ def assemble(pieces: list[Piece]) -> tuple[str, list[Block]]:
 
 
 def _set_parents(text: str, blocks: list[Block]) -> None:
+    """Headings nest by level; a list item belongs to the nearest earlier item of a
+    lower level in its run of items, else to the paragraph ending in a colon that
+    opens the run; footnotes are skipped.  One pass with stacks: a walk back per
+    item is quadratic on a list of thousands of items."""
     sections: list[int] = []  # stack of heading indexes
+    items: list[tuple[int, int]] = []  # (level, index) of the current run's items, levels rising
+    lead_in: int | None = None  # the paragraph ending in a colon before the current run
     for i, block in enumerate(blocks):
         while sections and block.kind == "heading" and (blocks[sections[-1]].level or 1) >= (block.level or 1):
             sections.pop()
         section = sections[-1] if sections else None
+        if block.kind == "list_item":
+            level = block.level or 1
+            while items and items[-1][0] >= level:
+                items.pop()
+            block.parent = items[-1][1] if items else lead_in
+            if block.parent is None:
+                block.parent = section
+            items.append((level, i))
+            continue
+        if block.kind == "footnote":
+            continue
+        items = []
+        lead_in = i if block.kind == "paragraph" and \
+            text[block.start_char:block.end_char].rstrip().endswith(":") else None
         if block.kind == "heading":
             block.parent = section
             sections.append(i)
-        elif block.kind == "list_item":
-            block.parent = _lead_in(text, blocks, i)
-            if block.parent is None:
-                block.parent = section
         elif block.kind in ("paragraph", "table"):
             block.parent = section
-
-
-def _lead_in(text: str, blocks: list[Block], i: int) -> int | None:
-    """The paragraph ending in a colon, or the enclosing item, that ``blocks[i]`` belongs to."""
-    item = blocks[i]
-    for j in range(i - 1, -1, -1):
-        other = blocks[j]
-        if other.kind == "footnote":
-            continue
-        if other.kind == "list_item":
-            if (other.level or 1) < (item.level or 1):
-                return j
-            continue
-        if other.kind == "paragraph" and text[other.start_char:other.end_char].rstrip().endswith(":"):
-            return j
-        return None
-    return None
