@@ -41,18 +41,20 @@ def split_compounds_after_abbreviations(nlp: Language) -> None:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
-def build_nlp(components: tuple[str, ...] = COMPONENTS) -> Language:
+def build_nlp(components: tuple[str, ...] = COMPONENTS, config: dict[str, dict] | None = None) -> Language:
+    """``config``: component name -> overrides of its factory config."""
     _import_components()
     nlp = spacy.blank("en")
     split_compounds_after_abbreviations(nlp)
     for name in components:
-        nlp.add_pipe(name)
+        nlp.add_pipe(name, config=(config or {}).get(name, {}))
     return nlp
 
 
-@lru_cache(maxsize=1)
-def default_nlp() -> Language:
-    nlp = build_nlp()
+@lru_cache(maxsize=2)
+def default_nlp(fiscal_year_start_month: int = 4) -> Language:
+    """The shared pipeline; ``fiscal_year_start_month`` is ``Settings.fiscal_year_start_month``."""
+    nlp = build_nlp(config={"accords_dates": {"default_fiscal_start_month": fiscal_year_start_month}})
     # One tiny document loads every lazily built gazetteer and regex first.
     make_doc(DocumentInput("warm-up", "Japan's Ministry (MIC) will sign the MOC on 1 May 2024.\n"), nlp)
     # The gazetteers and pattern tables are long-lived; moving them out of the

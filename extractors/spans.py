@@ -38,6 +38,9 @@ def register() -> None:
     if not Doc.has_extension("input"):
         # The DocumentInput the doc was made from (metadata and blocks).
         Doc.set_extension("input", default=None)
+    if not Doc.has_extension("date_records"):
+        # The date tagger's records of its own span group (see extractors.dates.component).
+        Doc.set_extension("date_records", default=None)
 
 
 register()

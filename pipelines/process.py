@@ -85,7 +85,7 @@ def blocks_from_rows(rows: list[dict]) -> list[Block]:
 
 def extract_rows(document: dict, blocks: list[Block]) -> dict[str, list[dict]]:
     """Run the extractors on a stored document row (no file access)."""
-    from extractors.pipeline import extract
+    from extractors.pipeline import default_nlp, extract
 
     if document["status"] != "ok":
         return {name: [] for name in EXTRACTED_TABLES}
@@ -98,7 +98,8 @@ def extract_rows(document: dict, blocks: list[Block]) -> dict[str, list[dict]]:
             doc_type=document["doc_type"],
             language=document["language"] or "en",
             blocks=blocks,
-        )
+        ),
+        default_nlp(get_settings().fiscal_year_start_month),
     )
     return {
         name: [{"doc_id": document["doc_id"], **row} for row in extracted.get(name, [])]

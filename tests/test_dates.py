@@ -18,7 +18,9 @@ from extractors.dates.component import dates_between, rows
 from extractors.document import DocumentInput
 from pipelines.schema import GRANULARITIES, TABLES
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# shared/ sits beside the checkout (../shared), found from a worktree nested deeper too.
+SHARED = next((p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "gold").is_dir()),
+              Path(__file__).resolve().parents[2] / "shared")
 
 
 @pytest.fixture(scope="module")
