@@ -96,8 +96,15 @@ class DateTagger:
                                 value.value, value.granularity, value.start_date, value.end_date,
                                 expr.relative is not None, expr.anchor, f"accords_dates:{expr.rule}")
             ext = span._
-            for name in _SPAN_ATTRS:
-                setattr(ext, name, getattr(record, name))
+            ext.date_value = record.date_value
+            ext.granularity = record.granularity
+            ext.start_date = record.start_date
+            ext.end_date = record.end_date
+            ext.rule = record.rule
+            if record.relative:  # the extensions' defaults are False and None
+                ext.relative = True
+            if record.anchor is not None:
+                ext.anchor = record.anchor
             found.append(span)
             records.append(record)
             bounds.append(expr.sentence)
@@ -220,9 +227,6 @@ class DateRecord:
     @property
     def _(self) -> "DateRecord":
         return self
-
-
-_SPAN_ATTRS = ("date_value", "granularity", "start_date", "end_date", "relative", "anchor", "rule")
 
 
 def _tagged(doc: Doc) -> tuple | None:

@@ -57,6 +57,7 @@ class RelativeSpec:
 _TENSED = frozenset(("month_of_anchor_year", "day_of_anchor_year", "weekday", "named_month", "season"))
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 _PARAGRAPH_REACH = 3000
+_LEAD_REACH = 32
 _MODIFIER_SHIFT = {"last": -1, "past": -1, "previous": -1, "this": 0, "next": 1, "coming": 1}
 _UNIT_DAYS = {"day": ("day", 1), "week": ("day", 7), "month": ("month", 1), "year": ("year", 1),
               "decade": ("year", 10)}
@@ -137,6 +138,11 @@ class DateGrammar:
         words = [v for w in self.lexicon.full_month_names + self.lexicon.abbreviations for v in (w, w.upper())]
         triggers = [p for r in self.rules for t in r.meta.get("triggers", ()) for p in self.lexicon.expand(t)]
         self.words = re.compile(trie_regex(words + triggers))
+        # Words a rule allows before its trigger ("last" before "May", "two weeks" before
+        # "ago") are looked for behind each trigger rather than made triggers themselves:
+        # "last" or "two" alone would stop the scan at every other word.
+        leads = sorted({fill(r.meta["leads"], fragments) for r in self.rules if r.meta.get("leads")})
+        self.leads = re.compile(rf"(?:{'|'.join(leads)})$") if leads else None
         self.prefixes = {i: re.compile(f"(?:{r.meta['prefix']})$") for i, r in enumerate(self.rules)
                          if r.meta.get("prefix")}
         self._parsers: dict[str, Callable] = {
@@ -171,7 +177,23 @@ class DateGrammar:
         # Where a date can start, in text order (one sort of two short lists costs
         # less than heapq.merge's generator step per position).
         hits = [m.start() for m in self.digits.finditer(text)]
-        hits += [m.start() for m in self.words.finditer(text)]
+        words = [m.start() for m in self.words.finditer(text)]
+        hits += words
+        if self.leads is not None:
+            match, rfind = self.leads.match, text.rfind
+            for position in words:
+                # A lead starts a word at most three words back ("two weeks ago").
+                start = position - 1
+                low = max(0, position - _LEAD_REACH)
+                for _ in range(3):
+                    start = max(rfind(" ", low, start), rfind("\n", low, start))
+                    if start < 0 and low > 0:
+                        break
+                    if match(text, start + 1, position) is not None:
+                        hits.append(start + 1)
+                        break
+                    if start < 0:
+                        break
         hits.sort()
         for position in hits:
             if position < scan_from:
@@ -329,9 +351,11 @@ class DateGrammar:
         if modifier is None:
             if self._named(text, start, end):
                 return None
-            words = guards.words_before(text, start, 1)
-            if words and words[-1].lower() in self.lexicon.cues.get("habitual_before", ()):
-                return None
+            words = [w.lower() for w in guards.words_before(text, start, 2)]
+            if set(words) & self.lexicon.cues.get("habitual_before", frozenset()):
+                return None  # "every Tuesday", "every other Thursday"
+            if words and words[-1] == "the" and _NEXT_CAPITALIZED.match(text, end):
+                return None  # "the Sunday Times"
             if _WEEKDAY_RANGE_BEFORE.search(text, max(0, start - 24), start):
                 return None  # "Monday to Friday": opening hours
         return RelativeSpec(kind="weekday", reference="deictic", unit="day",
@@ -394,6 +418,7 @@ def season_value(year: int, first_month: int) -> DateValue | None:
     return range_value(month_value(year, first_month), month_value(last // 12, last % 12 + 1))
 
 
+_NEXT_CAPITALIZED = re.compile(r"[^\S\n]+[A-Z]")
 _WEEKDAY_RANGE_BEFORE = re.compile(
     r"(?:[Mm]on|[Tt]ues|[Ww]ednes|[Tt]hurs|[Ff]ri|[Ss]atur|[Ss]un)days?[^\S\n]*(?:[-–—]|to|through|thru)[^\S\n]*$")
 # A weekday beside a full date only names that date's day: "Tuesday, May 14, 1996", "1 May (Wed)".
