@@ -78,6 +78,8 @@ MUST_FIND = [
      [("2019", "2019"), ("A year later", "2020")]),
     ("2024-03-07", "The plant opened in March 2020. Two months later it closed, and 10 days later it was sold.",
      [("March 2020", "2020-03"), ("Two months later", "2020-05")]),
+    ("2024-03-07", "The talks opened on March 4, 2024. The previous day, envoys had met in private.",
+     [("March 4, 2024", "2024-03-04"), ("The previous day", "2024-03-03")]),
     # abbreviated and informal absolute forms
     ("2024-10-01", "The treaty, signed on Sept. 30, 2024, enters into force Jan. 1, 2025.",
      [("Sept. 30, 2024", "2024-09-30"), ("Jan. 1, 2025", "2025-01-01")]),
@@ -85,7 +87,7 @@ MUST_FIND = [
      [("the 1990s", "1990/1999"), ("mid-century", "2050")]),
     ("2021-09-01", "In the 21st century, borders cannot be redrawn by force.", [("the 21st century", "2001/2100")]),
     ("2022-09-15", "Advisers will be deployed in Fall 2022, and the dialogue resumes in late 2022/early 2023.",
-     [("Fall 2022", "2022-09/2022-11"), ("2022/early 2023", "2022/2023")]),
+     [("Fall 2022", "2022-09/2022-11"), ("late 2022/early 2023", "2022/2023")]),
     ("2021-09-01", "A new charter will be approved this fall.", [("this fall", "2021-09/2021-11")]),
     ("2024-06-03", "Japan's 2030 target was confirmed at the May 2024 meeting.",
      [("2030", "2030"), ("May 2024", "2024-05")]),

@@ -67,12 +67,6 @@ def _nearby(expr: Expression, preceding: Expression | None, published: DateValue
 
 
 def find_anchor(expressions: list[Expression], i: int, history: list[Expression],
-                published: DateValue | None) -> DateValue | None:
-    anchor, _ = find_anchor_from(expressions, i, history, published)
-    return anchor
-
-
-def find_anchor_from(expressions: list[Expression], i: int, history: list[Expression],
                      published: DateValue | None) -> tuple[DateValue | None, bool]:
     """The anchor of ``expressions[i]`` and whether it is the publication date."""
     expr = expressions[i]
@@ -218,7 +212,7 @@ def resolve(expressions: list[Expression], published: DateValue | None,
     history: list[Expression] = []
     for i, expr in enumerate(expressions):
         if expr.relative is not None:
-            anchor, from_publication = find_anchor_from(expressions, i, history, published)
+            anchor, from_publication = find_anchor(expressions, i, history, published)
             spec = expr.relative
             if anchor is None:
                 expr.value = None

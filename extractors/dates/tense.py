@@ -56,13 +56,9 @@ def clause_tense(text: str, start: int, end: int, lexicon: Lexicon) -> str | Non
     if stops:
         left = left[stops[-1].end():]
     words = _WORD.findall(left)
-    transparent = False
     for i in range(len(words) - 1, -1, -1):
         cue = _cue(words, i, lexicon)
-        if cue == "transparent":
-            transparent = True
-            continue
-        if cue:
+        if cue and cue != "transparent":  # "will be signed": the word before "be" decides
             return cue
     right = text[end:end + _REACH]
     stop = _RIGHT_STOP.search(right)
@@ -73,6 +69,4 @@ def clause_tense(text: str, start: int, end: int, lexicon: Lexicon) -> str | Non
         cue = _cue(words, i, lexicon)
         if cue and cue != "transparent":
             return cue
-    if transparent:
-        return None
     return None
