@@ -85,6 +85,8 @@ MUST_FIND = [
      [("Sept. 30, 2024", "2024-09-30"), ("Jan. 1, 2025", "2025-01-01")]),
     ("2024-10-01", "The plant, built in the 1990s, must reach net zero by mid-century.",
      [("the 1990s", "1990/1999"), ("mid-century", "2050")]),
+    ("2015-05-01", "Growth slowed in the late '90s and recovered in the 2000s.",
+     [("the late '90s", "1990/1999"), ("the 2000s", "2000/2009")]),
     ("2021-09-01", "In the 21st century, borders cannot be redrawn by force.", [("the 21st century", "2001/2100")]),
     ("2022-09-15", "Advisers will be deployed in Fall 2022, and the dialogue resumes in late 2022/early 2023.",
      [("Fall 2022", "2022-09/2022-11"), ("late 2022/early 2023", "2022/2023")]),

@@ -393,8 +393,9 @@ class DateGrammar:
         return RelativeSpec(kind="shift", reference=rule.meta["reference"], unit=unit, shift=sign * count * size)
 
     def _parse_decade(self, fields, rule, text, start, end, calendar, published):
-        """"the 1990s" -> 1990/1999."""
-        first = int(fields.get("year"))
+        """"the 1990s" -> 1990/1999; "the '90s" -> 1990/1999."""
+        short = fields.get("yy")
+        first = rule.meta["century"] + int(short) if short else int(fields.get("year"))
         return range_value(year_value(first), year_value(first + 9))
 
     def _parse_century(self, fields, rule, text, start, end, calendar, published):
