@@ -78,6 +78,8 @@ MUST_FIND = [
      [("2019", "2019"), ("A year later", "2020")]),
     ("2024-03-07", "The plant opened in March 2020. Two months later it closed, and 10 days later it was sold.",
      [("March 2020", "2020-03"), ("Two months later", "2020-05")]),
+    ("1989-10-27", "Net income fell 12% from a year earlier, the company said Thursday.",
+     [("a year earlier", "1988"), ("Thursday", "1989-10-26")]),
     ("2024-03-07", "The talks opened on March 4, 2024. The previous day, envoys had met in private.",
      [("March 4, 2024", "2024-03-04"), ("The previous day", "2024-03-03")]),
     # abbreviated and informal absolute forms

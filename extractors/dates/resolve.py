@@ -80,8 +80,13 @@ def find_anchor(expressions: list[Expression], i: int, history: list[Expression]
     if spec.reference == "sentence":
         value = _in_sentence(expressions, i, history, part) or preceding_value
         return (value, False) if value is not None else (published, True)
-    if spec.reference == "preceding":  # "10 days later" counts from a date of the text, or from none
-        return preceding_value, False
+    if spec.reference == "preceding":
+        # "two months later" counts from the text's last date; "profits rose from a year
+        # earlier" with no date before it, from the publication date; after a date too
+        # coarse for the unit ("in May ... 10 days later"), from nothing.
+        if preceding_value is not None or history:
+            return preceding_value, False
+        return published, True
     if spec.reference == "nearby":
         if _nearby(expr, preceding, published) or published is None:
             return preceding_value, False
