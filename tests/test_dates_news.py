@@ -8,6 +8,8 @@ values (must-find), or the phrases that must not be dates (must-not-find), as
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from extractors.dates.component import date_records, rows
@@ -179,3 +181,35 @@ def test_the_default_fiscal_calendar_comes_from_the_factory_config():
     doc = tag(nlp, "The programme is funded in FY2024.", "2024-01-10")
     (record,) = date_records(doc)
     assert (record.date_value, record.start_date.month, record.start_date.year) == ("FY2024", 7, 2024)
+
+
+FIXTURE = Path(__file__).parent / "fixtures" / "unseen" / "dates_news_wire_2024.txt"
+
+
+def test_a_wire_story_lists_every_date_with_its_value(nlp):
+    """A wire story published 2024-11-14 (a Thursday): every date in text order."""
+    text = FIXTURE.read_text(encoding="utf-8")
+    got = [(r["text"], r["value"], r["relative"]) for r in rows(tag(nlp, text, "2024-11-14"))]
+    assert got == [
+        ("Nov. 14", "2024-11-14", True),  # the dateline
+        ("Wednesday", "2024-11-13", True),
+        ("last May", "2024-05", True),
+        ("February", "2025-02", True),  # "would meet again in February"
+        ("Today", "2024-11-14", True),
+        ("Thursday", "2024-11-14", True),  # the publication day is a Thursday
+        ("December", "2024-12", True),  # "could be ready by early December"
+        ("the 1990s", "1990/1999", False),
+        ("2008", "2008", False),
+        ("January this year", "2024-01", True),
+        ("Sept. 30, 2024", "2024-09-30", False),
+        ("Three years ago", "2021", True),
+        ("Jan. 21", "2025-01-21", True),  # "is scheduled for Jan. 21"
+        ("mid-century", "2050", False),
+        ("October", "2024-10", True),  # a past "In October" in a new paragraph
+        ("1962", "1962", False),
+        ("this fall", "2024-09/2024-11", True),
+    ]
+    for phrase in ("next week", "weekend", "two days", "four months", "60th", "2026 Summit", "12 countries"):
+        start = text.index(phrase)
+        assert not [r for r in rows(tag(nlp, text, "2024-11-14"))
+                    if r["start_char"] < start + len(phrase) and start < r["end_char"]], phrase
