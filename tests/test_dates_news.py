@@ -73,6 +73,8 @@ MUST_FIND = [
     # a far-away year in the same paragraph does not anchor a past bare date
     ("2021-10-08", "The group aims to meet by 2025.\n\nOn Aug. 2 the two ministers signed a protocol.",
      [("2025", "2025"), ("Aug. 2", "2021-08-02")]),
+    ("2025-03-05", "On Monday, 3 March, the ministers met; they will meet again on Friday 7 March.",
+     [("3 March", "2025-03-03"), ("7 March", "2025-03-07")]),
     # counts back from the publication date, forward from the preceding date
     ("2024-03-07", "Two weeks ago the ministers met; 10 days ago they agreed; three years ago they had not spoken.",
      [("Two weeks ago", "2024-02-22"), ("10 days ago", "2024-02-26"), ("three years ago", "2021")]),
