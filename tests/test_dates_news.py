@@ -70,6 +70,8 @@ MUST_FIND = [
      [("December", "2022-12"), ("November", "2023-11")]),
     ("2024-09-10", "The ministry announced on Aug. 2 that prices had stabilised.", [("Aug. 2", "2024-08-02")]),
     ("2024-09-10", "The board will vote on Dec 1st.", [("Dec 1st", "2024-12-01")]),
+    ("2026-03-18", "Tokyo, 18 March 2026 - The two ministries, which signed a memorandum in April, met today.",
+     [("18 March 2026", "2026-03-18"), ("April", "2025-04"), ("today", "2026-03-18")]),
     # a far-away year in the same paragraph does not anchor a past bare date
     ("2021-10-08", "The group aims to meet by 2025.\n\nOn Aug. 2 the two ministers signed a protocol.",
      [("2025", "2025"), ("Aug. 2", "2021-08-02")]),

@@ -62,6 +62,8 @@ def _nearby(expr: Expression, preceding: Expression | None, published: DateValue
         return False
     if preceding.from_publication and preceding.value.granularity in ("day", "month"):
         return False  # "on Monday ... Dec. 31": both are read from the publication date
+    if published is not None and preceding.value.value == published.value:
+        return False  # a dateline: "Tokyo, 18 March 2026 - ... signed in April" is read with its tense
     return not (expr.tense == "past" and published is not None and
                 preceding.value.start_date > published.end_date)
 
