@@ -7,10 +7,15 @@ with a number and those that start with a word (``starts_with``). Python's
 ``re`` cannot skip quickly through an alternation that starts with
 look-behinds, so two cheap *trigger* passes (digit runs; a trie of month names
 and of the ``triggers`` phrases rules declare) find the few places where a
-date can start, and the matching alternation is only tried there. Each rule
-belongs to a *family*;
-one small function per family turns a match into a ``DateValue`` (absolute)
-or a ``RelativeSpec`` (resolved later against an anchor, see ``resolve.py``).
+date can start, and the matching alternation is only tried there. Triggers may
+hold ``{MONTH}``, ``{WEEKDAY}``, ``{SEASON}`` or ``{NUMBER}`` (every such name);
+a rule's ``leads`` are the words allowed before its trigger ("last" before
+"May", "two weeks" before "ago"), looked for behind each trigger. A rule's
+``prefix`` widens its text over words that do not change the value ("the
+1990s"). Each rule belongs to a *family*; one small function per family turns
+a match into a ``DateValue`` (absolute) or a ``RelativeSpec`` (resolved later
+against an anchor, see ``resolve.py``; relative expressions that depend on
+the clause's tense get it from ``tense.py``).
 """
 from __future__ import annotations
 
