@@ -35,6 +35,7 @@ def found(nlp, text: str, published: str | None) -> list[tuple[str, str]]:
 
 
 # (publication date, text, [(expression, value), ...] in text order)
+# Texts are the shortest form that carries the value: "21st century", not "the 21st century".
 MUST_FIND = [
     # today / tonight / yesterday / tomorrow: the publication day and its neighbours
     ("2024-11-19", "Today, the two governments launched a partnership on clean hydrogen.",
@@ -92,10 +93,10 @@ MUST_FIND = [
     ("2024-10-01", "The treaty, signed on Sept. 30, 2024, enters into force Jan. 1, 2025.",
      [("Sept. 30, 2024", "2024-09-30"), ("Jan. 1, 2025", "2025-01-01")]),
     ("2024-10-01", "The plant, built in the 1990s, must reach net zero by mid-century.",
-     [("the 1990s", "1990/1999"), ("mid-century", "2050")]),
+     [("1990s", "1990/1999"), ("mid-century", "2050")]),
     ("2015-05-01", "Growth slowed in the late '90s and recovered in the 2000s.",
-     [("the late '90s", "1990/1999"), ("the 2000s", "2000/2009")]),
-    ("2021-09-01", "In the 21st century, borders cannot be redrawn by force.", [("the 21st century", "2001/2100")]),
+     [("late '90s", "1990/1999"), ("2000s", "2000/2009")]),
+    ("2021-09-01", "In the 21st century, borders cannot be redrawn by force.", [("21st century", "2001/2100")]),
     ("2022-09-15", "Advisers will be deployed in Fall 2022, and the dialogue resumes in late 2022/early 2023.",
      [("Fall 2022", "2022-09/2022-11"), ("late 2022/early 2023", "2022/2023")]),
     ("2021-09-01", "A new charter will be approved this fall.", [("this fall", "2021-09/2021-11")]),
@@ -202,7 +203,7 @@ def test_a_wire_story_lists_every_date_with_its_value(nlp):
         ("Today", "2024-11-14", True),
         ("Thursday", "2024-11-14", True),  # the publication day is a Thursday
         ("December", "2024-12", True),  # "could be ready by early December"
-        ("the 1990s", "1990/1999", False),
+        ("1990s", "1990/1999", False),
         ("2008", "2008", False),
         ("January this year", "2024-01", True),
         ("Sept. 30, 2024", "2024-09-30", False),
