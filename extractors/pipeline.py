@@ -58,32 +58,40 @@ _BASE_MB = 1024
 _NO_LIMIT_CHARS = 50_000_000
 
 
-def max_chars(memory_mb: int | None = None) -> int:
-    """The longest text extracted, from ``settings.doc_memory_mb`` (0: no memory limit)."""
-    if memory_mb is None:
-        from pipelines.settings import get_settings
+DEFAULT_DOC_MEMORY_MB = 2048  # Settings.doc_memory_mb's default
 
-        memory_mb = get_settings().doc_memory_mb
+
+def max_chars(memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> int:
+    """The longest text extracted within ``Settings.doc_memory_mb`` (0: no memory limit)."""
     if not memory_mb or memory_mb <= 0:
         return _NO_LIMIT_CHARS
     return max(1_000_000, (memory_mb - _BASE_MB) * 2**20 // _BYTES_PER_CHAR)
 
 
-def build_nlp(components: tuple[str, ...] = COMPONENTS) -> Language:
+def build_nlp(components: tuple[str, ...] = COMPONENTS, config: dict[str, dict] | None = None,
+              doc_memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> Language:
+    """``config``: component name -> overrides of its factory config; ``doc_memory_mb``
+    bounds the longest document (``max_chars``)."""
     _import_components()
     nlp = spacy.blank("en")
+    # spaCy's 1,000,000-character guard is for its parser and NER, which this pipeline lacks.
+    nlp.max_length = limit = max_chars(doc_memory_mb)
     split_compounds_after_abbreviations(nlp)
     for name in components:
-        # Agreements skip texts past their own bound: keep it at the document limit,
-        # so a long document fails clearly or is read whole, never silently in part.
-        config = {"max_chars": max(5_000_000, max_chars())} if name == "accords_agreements" else {}
-        nlp.add_pipe(name, config=config)
+        own = dict((config or {}).get(name, {}))
+        if name == "accords_agreements":
+            # Agreements skip texts past their own bound: keep it at the document limit,
+            # so a long document fails clearly or is read whole, never silently in part.
+            own.setdefault("max_chars", max(5_000_000, limit))
+        nlp.add_pipe(name, config=own)
     return nlp
 
 
-@lru_cache(maxsize=1)
-def default_nlp() -> Language:
-    nlp = build_nlp()
+@lru_cache(maxsize=2)
+def default_nlp(fiscal_year_start_month: int = 4, doc_memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> Language:
+    """The shared pipeline, for ``Settings.fiscal_year_start_month`` and ``Settings.doc_memory_mb``."""
+    nlp = build_nlp(config={"accords_dates": {"default_fiscal_start_month": fiscal_year_start_month}},
+                    doc_memory_mb=doc_memory_mb)
     # One tiny document loads every lazily built gazetteer and regex first.
     make_doc(DocumentInput("warm-up", "Japan's Ministry (MIC) will sign the MOC on 1 May 2024.\n"), nlp)
     # The gazetteers and pattern tables are long-lived; moving them out of the
@@ -95,11 +103,8 @@ def default_nlp() -> Language:
 def make_doc(document: DocumentInput, nlp: Language | None = None):
     nlp = nlp or default_nlp()
     if len(document.text) > nlp.max_length:
-        limit = max_chars()
-        if len(document.text) > limit:
-            raise TextTooLong(f"document too long to extract: {len(document.text):,} characters, "
-                              f"more than the {limit:,} that doc_memory_mb allows")
-        nlp.max_length = limit
+        raise TextTooLong(f"document too long to extract: {len(document.text):,} characters, "
+                          f"more than the {nlp.max_length:,} that doc_memory_mb allows")
     doc = nlp.make_doc(document.text)
     doc._.input = document
     for _, proc in nlp.pipeline:

@@ -50,6 +50,9 @@ def register() -> None:
     for name in _DOC_ROWS:
         if not Doc.has_extension(name):
             Doc.set_extension(name, default=None)
+    if not Doc.has_extension("date_records"):
+        # The date tagger's records of its own span group (see extractors.dates.component).
+        Doc.set_extension("date_records", default=None)
 
 
 register()

@@ -59,7 +59,7 @@ CASES = {
         ("fiscal years 1997 through 2000", "FY1997/FY2000", "range"),
         ("fiscal year 1997", "FY1997", "fiscal_year"),
         ("1992", "1992", "year"),
-        ("1996", "1996", "year"),  # the fall of 1996
+        ("fall of 1996", "1996-09/1996-11", "range"),  # a season with its year, as "Fall 2022" in dev2 gold
         ("1997", "1997", "year"),  # the 1997 annual meeting
         ("1993", "1993", "year"),
         ("December 9-11, 1994", "1994-12-09/1994-12-11", "range"),
@@ -67,6 +67,7 @@ CASES = {
     "dates_uk_gov_news_2023.txt": ("2023-03-03", [
         ("2023 and 2027", "2023/2027", "range"),
         ("3 March 2023", "2023-03-03", "day"),
+        ("today", "2023-03-03", "day", R),  # "have today agreed": the publication day (guidelines)
         ("November 2021", "2021-11", "month"),
         ("April 2024", "2024-04", "month"),
         ("June 2023", "2023-06", "month"),

@@ -11,7 +11,7 @@ Pipeline config (all optional)::
 
     [components.accords_dates]
     factory = "accords_dates"
-    default_fiscal_start_month = 0   # 0: Settings.fiscal_year_start_month
+    default_fiscal_start_month = 4   # the pipeline passes Settings.fiscal_year_start_month
     [components.accords_dates.rules]
     @misc = "accords.date_rules.v1"
     [components.accords_dates.fiscal_calendars]
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import re
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +38,6 @@ from extractors.dates.lexicon import DATA_DIR
 from extractors.dates.resolve import resolve
 
 LABEL = "DATE"
-# Span attributes live in ``doc.user_data`` under spaCy's own keys
-# (``("._.", name, start_char, end_char)``); the tagger writes them directly, as the
-# entity layer does, instead of building an ``Underscore`` object per attribute.
-_UNDERSCORE = "._."
-# Per doc: the span group the tagger made and one row per span (without the sentence
-# bounds' recomputation), so ``rows`` need not read every span back.
-_RECORDS: "weakref.WeakKeyDictionary[Doc, tuple]" = weakref.WeakKeyDictionary()
 _MENTIONS_FISCAL = re.compile(r"FY|F\.Y\.|[Ff]iscal|[Ff]inancial year")
 
 
@@ -64,13 +56,9 @@ def fiscal_calendars(path: str = str(DATA_DIR / "fiscal_calendars.csv")) -> dict
 class DateTagger:
     """Finds, resolves and stores the dates of a doc; see the module docstring."""
 
-    def __init__(self, rules: DateGrammar, calendars: dict[str, FiscalCalendar], default_start_month: int,
-                 direct_user_data: bool = False):
+    def __init__(self, rules: DateGrammar, calendars: dict[str, FiscalCalendar], default_start_month: int):
         self.grammar = rules
-        self.direct_user_data = direct_user_data
         self.calendars = calendars
-        # The corpus is mostly Japanese government documents, so an unknown
-        # country gets the April fiscal year (Settings.fiscal_year_start_month).
         self.default_calendar = FiscalCalendar(default_start_month, "start")
 
     def calendar_for(self, doc: Doc, text: str) -> FiscalCalendar:
@@ -100,42 +88,32 @@ class DateTagger:
         found = []
         records = []
         bounds = []
-        direct = self.direct_user_data
-        user_data = doc.user_data
-        key = _UNDERSCORE
         for expr, span in located:
             if id(expr) not in resolved:
                 continue
             value = expr.value
-            relative = expr.relative is not None
-            rule = f"accords_dates:{expr.rule}"
-            if direct:
-                start_char, end_char = span.start_char, span.end_char
-                user_data[(key, "date_value", start_char, end_char)] = value.value
-                user_data[(key, "granularity", start_char, end_char)] = value.granularity
-                user_data[(key, "start_date", start_char, end_char)] = value.start_date
-                user_data[(key, "end_date", start_char, end_char)] = value.end_date
-                user_data[(key, "relative", start_char, end_char)] = relative
-                user_data[(key, "anchor", start_char, end_char)] = expr.anchor
-                user_data[(key, "rule", start_char, end_char)] = rule
-                records.append((start_char, end_char))
-                bounds.append(expr.sentence)
-            else:
-                ext = span._
-                ext.date_value = value.value
-                ext.granularity = value.granularity
-                ext.start_date = value.start_date
-                ext.end_date = value.end_date
-                ext.relative = relative
-                ext.anchor = expr.anchor
-                ext.rule = rule
+            record = DateRecord(span.start_char, span.end_char, text[span.start_char:span.end_char],
+                                value.value, value.granularity, value.start_date, value.end_date,
+                                expr.relative is not None, expr.anchor, f"accords_dates:{expr.rule}")
+            ext = span._
+            ext.date_value = record.date_value
+            ext.granularity = record.granularity
+            ext.start_date = record.start_date
+            ext.end_date = record.end_date
+            ext.rule = record.rule
+            if record.relative:  # the extensions' defaults are False and None
+                ext.relative = True
+            if record.anchor is not None:
+                ext.anchor = record.anchor
             found.append(span)
+            records.append(record)
+            bounds.append(expr.sentence)
         doc.spans[spans.DATES] = found
-        if direct:
-            # The sentence bounds are kept for ``rows`` when they come from the doc's
-            # sentences, which no later component changes (the line fallback is redone:
-            # a later component may set sentences).
-            _RECORDS[doc] = (doc.spans[spans.DATES], records, text, bounds if sentences.from_doc else None)
+        # Kept with the group they describe, so ``date_records`` and ``rows`` need not
+        # read every span back. The sentence bounds are kept when they come from the
+        # doc's sentences, which no later component changes (the line fallback is
+        # redone: a later component may set sentences).
+        doc._.date_records = (doc.spans[spans.DATES], records, bounds if sentences.from_doc else None)
         return doc
 
 
@@ -144,24 +122,14 @@ class DateTagger:
     default_config={
         "rules": {"@misc": "accords.date_rules.v1"},
         "fiscal_calendars": {"@misc": "accords.fiscal_calendars.v1"},
-        "default_fiscal_start_month": 0,
+        "default_fiscal_start_month": 4,
     },
 )
 def make_date_tagger(nlp: Language, name: str, rules: DateGrammar, fiscal_calendars: dict,
                      default_fiscal_start_month: int) -> DateTagger:
-    if not default_fiscal_start_month:
-        from pipelines.settings import get_settings
-
-        default_fiscal_start_month = get_settings().fiscal_year_start_month
-    return DateTagger(rules, fiscal_calendars, default_fiscal_start_month, _user_data_keys_match(nlp))
-
-
-def _user_data_keys_match(nlp: Language) -> bool:
-    """True when this spaCy keeps span extensions under the keys written here."""
-    probe = nlp.make_doc("probe text")
-    span = probe[0:1]
-    span._.anchor = "probe"
-    return probe.user_data.get((_UNDERSCORE, "anchor", span.start_char, span.end_char)) == "probe"
+    """``default_fiscal_start_month``: the fiscal calendar of documents whose country has
+    none in ``fiscal_calendars`` (4, April, as Japan's: the corpus is mostly Japanese)."""
+    return DateTagger(rules, fiscal_calendars, default_fiscal_start_month)
 
 
 def _country_canonicals(doc: Doc) -> list:
@@ -261,28 +229,30 @@ class DateRecord:
         return self
 
 
+def _tagged(doc: Doc) -> tuple | None:
+    """What the tagger kept in ``doc._.date_records``, if the dates are still its group."""
+    kept = doc._.date_records
+    if kept is None or spans.DATES not in doc.spans:
+        return None
+    group = doc.spans[spans.DATES]
+    if kept[0] is not group or len(kept[1]) != len(group):
+        return None
+    return kept
+
+
 def date_records(doc: Doc) -> list[DateRecord]:
     """``doc.spans["dates"]`` as ``DateRecord``s, in span order; ``[]`` without dates.
 
     For the components that read many dates: a SpanGroup builds a spaCy Span per
-    date and ``span._.x`` an ``Underscore`` per attribute.  Built from the tagger's
-    own offsets and ``doc.user_data`` (where ``span._`` reads) when the group is
-    the one it left, from the spans otherwise."""
+    date and ``span._.x`` an ``Underscore`` per attribute.  The tagger's own records
+    when the group is the one it left, read from the spans otherwise.  A new list
+    each time (callers may filter it)."""
+    kept = _tagged(doc)
+    if kept is not None:
+        return list(kept[1])
     found = doc.spans[spans.DATES] if spans.DATES in doc.spans else []
-    if not len(found):
-        return []
-    cached = _RECORDS.get(doc)
-    if cached is None or cached[0] is not found or len(cached[1]) != len(found):
-        return [DateRecord(s.start_char, s.end_char, s.text, s._.date_value, s._.granularity, s._.start_date,
-                           s._.end_date, s._.relative, s._.anchor, s._.rule) for s in found]
-    text = cached[2]
-    get = doc.user_data.get
-    key = _UNDERSCORE
-    return [DateRecord(start, end, text[start:end], get((key, "date_value", start, end)),
-                       get((key, "granularity", start, end)), get((key, "start_date", start, end)),
-                       get((key, "end_date", start, end)), get((key, "relative", start, end), False),
-                       get((key, "anchor", start, end)), get((key, "rule", start, end)))
-            for start, end in cached[1]]
+    return [DateRecord(s.start_char, s.end_char, s.text, s._.date_value, s._.granularity, s._.start_date,
+                       s._.end_date, s._.relative, s._.anchor, s._.rule) for s in found]
 
 
 def rows(doc: Doc) -> list[dict]:
@@ -290,10 +260,9 @@ def rows(doc: Doc) -> list[dict]:
     records = date_records(doc)
     if not records:
         return []
-    cached = _RECORDS.get(doc)
-    if cached is not None and cached[3] is not None and cached[0] is doc.spans[spans.DATES] \
-            and len(cached[3]) == len(records):
-        bounds = cached[3]  # what the tagger found for the same spans
+    kept = _tagged(doc)
+    if kept is not None and kept[2] is not None:
+        bounds = kept[2]  # what the tagger found for the same spans
     else:
         sentences = SentenceIndex(doc)
         bounds = [sentences.bounds(r.start_char, r.end_char) for r in records]

@@ -22,17 +22,23 @@ _ACRONYM = re.compile(r"\([A-Z][A-Z0-9&.\-]*\)")
 _NEXT_WORD = re.compile(r"[^\S\n]+(?P<word>[A-Za-z]+)")
 _OPENING_MARKS = "“\"'‘[«"
 _WINDOW = 48
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n(?!.*\n[^\S\n]*\n)", re.S)
 
 
 def words_before(text: str, start: int, n: int = 3) -> list[str]:
     """The last ``n`` whitespace-separated words before ``start`` on the same line.
 
-    Empty when the candidate is glued to what precedes it ("(2017)") or starts the line.
+    Empty when the candidate is glued to what precedes it ("(2017)") or starts a
+    paragraph; a single line break is a soft wrap ("(PACC\n2030)") and is read through.
     """
-    if start == 0 or text[start - 1] not in " \t\u00a0":
+    if start == 0 or text[start - 1] not in " \t\u00a0\n":
         return []
     window = text[max(0, start - _WINDOW):start]
-    window = window[window.rfind("\n") + 1:]
+    paragraph = _BLANK_LINE.search(window)
+    if paragraph is not None:
+        window = window[paragraph.end():]
+    if text[start - 1] == "\n" and not window.strip():
+        return []
     return window.rsplit(None, n)[-n:]
 
 
@@ -67,6 +73,9 @@ def year_in_name(text: str, start: int, lexicon: Lexicon) -> bool:
     word = words[-1].lstrip(_OPENING_MARKS)
     if _ACRONYM.fullmatch(word):
         return True
+    word = word.lstrip("(")  # "(PACC 2030)", "(COP 2025)"
+    if word.endswith(("'s", "’s")):  # "Japan's 2030 target": a possessive, not a name
+        return False
     if not word[:1].isupper() or not _NAME_WORD.fullmatch(word):
         return False
     return word.rstrip(".").lower() not in lexicon.cues.get("before_year", ()) and \

@@ -98,12 +98,20 @@ def extract_rows(document: dict, blocks: list[Block]) -> dict[str, list[dict]]:
             doc_type=document["doc_type"],
             language=document["language"] or "en",
             blocks=blocks,
-        )
+        ),
+        nlp_for(get_settings()),
     )
     return {
         name: [{"doc_id": document["doc_id"], **row} for row in extracted.get(name, [])]
         for name in EXTRACTED_TABLES
     }
+
+
+def nlp_for(settings: Settings):
+    """The shared spaCy pipeline for these settings (built once per process and settings)."""
+    from extractors.pipeline import default_nlp
+
+    return default_nlp(settings.fiscal_year_start_month, settings.doc_memory_mb)
 
 
 def read_file(path: Path, rel_path: str, data: bytes, settings: Settings,
