@@ -30,14 +30,26 @@ _SPAN_ATTRS = {
     "record": None,  # dict
 }
 
+_DOC_ATTRS = {
+    # The DocumentInput the doc was made from (metadata and blocks).
+    "input": None,
+    # The entity layer's own account of the group it set: an
+    # ``extractors.entities.records.EntityLayer`` (the group and one record per
+    # span), so ``entity_records`` need not read every span back.
+    "entity_layer": None,
+    # The entity layer's actor index of the current group
+    # (``extractors.entities.actors.ActorIndex``), built on first use.
+    "actor_index": None,
+}
+
 
 def register() -> None:
     for name, default in _SPAN_ATTRS.items():
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
-    if not Doc.has_extension("input"):
-        # The DocumentInput the doc was made from (metadata and blocks).
-        Doc.set_extension("input", default=None)
+    for name, default in _DOC_ATTRS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
 
 
 register()

@@ -20,7 +20,7 @@ from extractors.entities.lexicon import Hit, _hit_order, lexicon
 from extractors.entities.mention import Mention
 from extractors.entities.organizations import OrganizationFinder, find_organizations
 from extractors.entities.persons import find_persons
-from extractors.entities.records import UNDERSCORE_KEY, entity_records, remember
+from extractors.entities.records import EntityLayer, EntityRecord, entity_records
 from extractors.entities.vocabulary import find_events, find_instruments, find_topics
 
 LABELS = ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC")
@@ -64,23 +64,7 @@ def document_text(doc: Doc) -> str:
     return doc.text
 
 
-# Span attributes live in ``doc.user_data`` under spaCy's own keys
-# (``("._.", name, start_char, end_char)``, see ``spacy.tokens.underscore``): the
-# component writes those keys directly instead of building an ``Underscore``
-# object per span and per attribute, which cost more than finding the mentions.
-# ``span._.canonical`` and the rest read exactly the same values.
-_UNDERSCORE = UNDERSCORE_KEY
-
-
-def _user_data_keys_match(nlp: Language) -> bool:
-    """True when this spaCy keeps span extensions under the keys written here."""
-    probe = nlp.make_doc("probe text")
-    span = probe[0:1]
-    span._.rule = "probe"
-    return probe.user_data.get((_UNDERSCORE, "rule", span.start_char, span.end_char)) == "probe"
-
-
-class EntityLayer:
+class EntityComponent:
     """Adds ``doc.spans[spans_key]`` with one span per mention.
 
     labels: which entity labels to produce (all six by default); a span whose
@@ -98,7 +82,6 @@ class EntityLayer:
         for surface in self.lexicon.lower_categories:
             self.phrase_matcher.add(surface, [nlp.make_doc(surface)])
         self.label_ids = {label: nlp.vocab.strings.add(label) for label in LABELS}
-        self.direct_user_data = _user_data_keys_match(nlp)
 
     def lower_hits(self, doc: Doc) -> list[Hit]:
         matches = self.phrase_matcher(doc)
@@ -123,33 +106,22 @@ class EntityLayer:
         mentions = find_mentions(text, self.labels, hits)
         entity_spans = []
         records = []
-        user_data = doc.user_data
         label_ids = self.label_ids
-        direct = self.direct_user_data
         for mention, first, last in zip(mentions, *_enclosing_tokens(doc, mentions)):
             if first < 0 or last <= first:
                 continue
             label = mention.label
             span = Span(doc, first, last, label=label_ids.get(label) or label)
             entity_spans.append(span)
+            _set_attributes(span, mention)
             start_char, end_char = span.start_char, span.end_char
-            records.append((start_char, end_char, label))
-            if not direct:
-                _set_attributes(span, mention)
-                continue
-            # Only the attributes that are set, as ``span._.x = ...`` would.
-            user_data[(_UNDERSCORE, "canonical", start_char, end_char)] = mention.canonical
-            user_data[(_UNDERSCORE, "rule", start_char, end_char)] = mention.rule
-            if mention.acronym:
-                user_data[(_UNDERSCORE, "acronym", start_char, end_char)] = mention.acronym
-            if mention.country:
-                user_data[(_UNDERSCORE, "country", start_char, end_char)] = mention.country
-            if mention.title:
-                user_data[(_UNDERSCORE, "title", start_char, end_char)] = mention.title
+            records.append(EntityRecord(label, start_char, end_char, text[start_char:end_char], mention.canonical,
+                                        mention.acronym or None, mention.country or None, mention.title or None,
+                                        mention.rule))
         doc.spans[self.spans_key] = entity_spans
-        if direct and self.spans_key == spans.ENTITIES:
-            # The offsets let ``entity_records`` serve the other components without Spans.
-            remember(doc, doc.spans[self.spans_key], records)
+        if self.spans_key == spans.ENTITIES:
+            # ``entity_records`` serves the other components from these, without Spans.
+            doc._.entity_layer = EntityLayer(doc.spans[self.spans_key], records)
         return doc
 
 
@@ -185,8 +157,8 @@ def _enclosing_tokens(doc: Doc, mentions: list[Mention]) -> tuple[list[int], lis
     "accords_entities",
     default_config={"spans_key": spans.ENTITIES, "labels": list(LABELS)},
 )
-def make_entity_layer(nlp: Language, name: str, spans_key: str, labels: list[str]) -> EntityLayer:
-    return EntityLayer(nlp, name, spans_key, labels)
+def make_entity_layer(nlp: Language, name: str, spans_key: str, labels: list[str]) -> EntityComponent:
+    return EntityComponent(nlp, name, spans_key, labels)
 
 
 def actors_in_text(text: str, doc: Doc | None = None) -> list[str]:
