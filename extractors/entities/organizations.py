@@ -46,7 +46,9 @@ _NUMBER = re.compile(r"[\d.\-–]+$")
 # Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
 # An acronym may open a compound of parties: "EU-Canada", "ASEAN-Japan".
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?:(?![\w-])|(?=-[A-Z][a-z]))")
-_DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
+# "(EXIM Bank)": an acronym may carry its head noun.
+_DEFINITION_AFTER = re.compile(
+    r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11}(?: [A-Z][a-z]{2,11})?)[”\"]?\s*[,;)]")
 _DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
 # What follows the colon of a _DEFINITION_COLON: found first, since a pattern
 # that opens with \b loses the regex engine's fast scan.
@@ -57,6 +59,9 @@ _SUPRANATIONAL = frozenset(read_lines("supranational_words.txt"))
 _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # Names led by a bilateral compound are dialogues, working groups or funds of
 # the two sides ("Japan-UK Digital Group"), not standing organizations.
+# A country right before these heads qualifies the name rather than opening it:
+# "Singapore Ministry of Defence" is the "Ministry of Defence" of Singapore.
+_QUALIFIED_HEADS = frozenset({"Ministry"})
 _BILATERAL_HEADS = frozenset("Group Fund Forum Committee Council Conference Partnership Platform".split())
 
 
@@ -65,12 +70,14 @@ class OrgRules:
     heads: dict[str, tuple[bool, str]]  # head -> (takes a complement, scope)
     head_regex: re.Pattern
     honorifics: frozenset[str]
+    title_regex: re.Pattern  # a person's title at the start of a string ("Chairman", "Deputy Minister")
 
 
 @lru_cache(maxsize=1)
 def rules() -> OrgRules:
     heads = {row["head"]: (row["complement"] == "1", row["scope"]) for row in read_csv("org_heads.csv")}
-    return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")))
+    return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")),
+                    re.compile(trie_regex(read_lines("person_titles.txt")).pattern))
 
 
 def _is_acronym(word: str) -> bool:
@@ -181,7 +188,8 @@ class OrganizationFinder:
         if not left:
             return False
         word, pos = left
-        if not word[0].isupper() or is_stop_word(word) or word.isupper() or word in self.country_names:
+        if not word[0].isupper() or is_stop_word(word) or word.isupper() or word in self.country_names \
+                or word in self.rules.heads:  # "... Bureau and Civil Aviation Authority": two names
             return False
         if self.country_at(right_start) or word in self.registry.by_surface:
             return False
@@ -189,12 +197,19 @@ class OrganizationFinder:
         # Analysis Center", "of Nippon Telegraph and Telephone Corporation".
         for _ in range(3):
             before = previous_word(self.text, pos)
+            if before and before[0] in ("of", "for", "on"):
+                # "University of Chicago and Purdue University": the words are the
+                # complement of another name, and "and" joins two names.
+                owner = previous_word(self.text, before[1])
+                return not owner or owner[0] not in self.rules.heads
             if not before or not before[0][0].isupper() or is_stop_word(before[0]):
                 return True
             if before[0].endswith(("’s", "'s")):
                 return False
             if before[0] in self.country_names:
-                return False
+                # "U.S. Food and Drug Administration": a country may open the name.
+                opener = previous_word(self.text, before[1])
+                return not opener or not opener[0][0].isupper()
             pos = before[1]
         return False
 
@@ -205,6 +220,7 @@ class OrganizationFinder:
         prep = _PREP.match(text, end)
         if not prep:
             return end, None, -1
+        head = text[text.rfind(" ", 0, end) + 1:end]
         country = self.country_at(prep.end())
         if country and (prep.group().strip().startswith("of")):
             return country.end, country, end
@@ -213,8 +229,8 @@ class OrganizationFinder:
         seq = _CAPSEQ.match(text, prep.end())
         if not seq or is_stop_word(seq.group().split()[0]) or self.country_at(prep.end()):
             return end, None, -1
-        end = seq.end()
-        while True:
+        end, owned = _before_possessive(seq)
+        while not owned:
             sep = _SEP.match(text, end)
             if not sep:
                 return end, None, -1
@@ -233,9 +249,23 @@ class OrganizationFinder:
                     or (first.endswith(("’s", "'s")) and ("and" in joined or "," in joined)) \
                     or first in self.rules.heads \
                     or ("the" in joined.lower() and self._has_head(seq.group())) \
-                    or (first.isupper() and first in self.registry.by_acronym and "," in joined):
+                    or (first.isupper() and first in self.registry.by_acronym and "," in joined) \
+                    or self._starts_another_name(seq.group(), joined, head):
                 return end, None, -1
-            end = seq.end()
+            end, owned = _before_possessive(seq)
+        return end, None, -1
+
+    def _starts_another_name(self, words: str, joined: str, head: str) -> bool:
+        """True when the words after a separator are the next item of a list, not
+        the rest of a portfolio: after a comma, words holding a head noun or
+        opening a person's title ("Department of Defense, and National Security
+        Council", "Ministry of Foreign Affairs, and the Chairman of ..."); after
+        "and", a name with the same head ("University of Chicago and Purdue
+        University").  "Office of International Affairs, Commerce and
+        Information Policy Bureau" stays one name."""
+        if "," in joined and (self._has_head(words) or self.rules.title_regex.match(words)):
+            return True
+        return "and" in joined and words.split()[-1] == head
 
     # ------------------------------------------------------------------ rules
     def head_mentions(self) -> list[Mention]:
@@ -256,6 +286,11 @@ class OrganizationFinder:
                 continue
             takes_complement, scope = self.rules.heads.get(head, (False, "any"))
             start = self.left_edge(head_start)
+            qualifier = self.country_at(start) if head in _QUALIFIED_HEADS else None
+            if qualifier is not None and qualifier.end + 1 == head_start:
+                start = head_start  # "Singapore Ministry of Defence" is Singapore's "Ministry of Defence"
+            else:
+                qualifier = None
             end, of_country, of_start = self.right_edge(head_end, takes_complement)
             has_left = start < head_start
             has_complement = end > head_end and of_country is None or of_start > head_end
@@ -275,7 +310,7 @@ class OrganizationFinder:
                 continue  # "27th Japan-EU ...", "the 4th OECD Global Forum": an event
             if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
                 continue
-            country = of_country.canonical if of_country else None
+            country = of_country.canonical if of_country else (qualifier.canonical if qualifier else None)
             # (A possessive ends right before the name: test that before searching.)
             possessive = _POSSESSIVE.search(text, max(0, start - 40), start) \
                 if text[start - 3:start] in ("'s ", "’s ") else None
@@ -323,6 +358,12 @@ class OrganizationFinder:
         for hit in self.hits:
             if "body" in hit.categories:
                 body = self.registry.by_surface[hit.surface]
+                unit = _CAPSEQ.match(self.text, hit.end + 1) if self.text[hit.end:hit.end + 1] == " " else None
+                if unit and len(unit.group().split()) <= 3 and unit.group().split()[-1] in self.rules.heads:
+                    # A unit of the body: "United Nations General Assembly Second Committee".
+                    found.append(Mention(hit.start, unit.end(), "ORG", self.text[hit.start:unit.end()],
+                                         "org_registry", country=body.country))
+                    continue
                 if body.acronym and body.acronym in hit.surface and hit.surface != body.name:
                     # "GovTech Singapore" is the Government Technology Agency.
                     found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
@@ -337,6 +378,18 @@ class OrganizationFinder:
                 found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
                                      acronym=hit.surface, country=body.country))
         return found
+
+
+def _before_possessive(seq: re.Match) -> tuple[int, bool]:
+    """End of a capitalized run, cut before a possessive that hands the phrase on to
+    another organization ("Department of Defense’s Defense Innovation Unit"), and
+    whether it was cut; "of Japan's ICT and Postal Services" runs on."""
+    words = seq.group()
+    heads = rules().heads
+    for match in re.finditer(r"[’']s\b", words):
+        if any(w in heads for w in words[match.end():].split()):
+            return seq.start() + match.start(), True
+    return seq.end(), False
 
 
 def _inside_any(mention: Mention, others: list[Mention], starts: list[int] | None = None) -> bool:
@@ -449,6 +502,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     for mention, short in kept_endings:
         if short in canonicals:
             mention.canonical = short
+    _one_name_per_body(listed, defined, finder)
 
     # Bare acronyms.
     full_names = {m.canonical: m for m in listed}
@@ -476,6 +530,35 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     used = {m.group() for m in acronyms} | {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
     _fill_document_fields(mentions, used, country_mentions, registry)
     return mentions
+
+
+def _one_name_per_body(listed: list[Mention], defined: dict[str, Mention], finder: OrganizationFinder) -> None:
+    """Every mention of one body gets the longest name the document writes for it:
+    the registry's surfaces of one body ("State Department", "U.S. Department of
+    State"), a name and the same name after a country ("Department of Commerce",
+    "U.S. Department of Commerce"), and a defined acronym used as a name ("EXIM
+    Bank" after "Export-Import Bank of the United States (EXIM Bank)")."""
+    registry = finder.registry
+    longest: dict[int, str] = {}
+    for m in listed:
+        body = registry.by_surface.get(m.canonical)
+        if body is not None and len(m.canonical) > len(longest.get(id(body), "")):
+            longest[id(body)] = m.canonical
+    canonicals = {m.canonical for m in listed}
+    prefixed: dict[str, str] = {}
+    for name in canonicals:
+        first, _, rest = name.partition(" ")
+        if rest in canonicals and first in finder.country_names:
+            prefixed[rest] = name
+    for m in listed:
+        target = defined.get(m.canonical)
+        if target is not None and target is not m:
+            m.canonical, m.acronym = target.canonical, m.canonical
+            continue
+        body = registry.by_surface.get(m.canonical)
+        if body is not None:
+            m.canonical = longest[id(body)]
+        m.canonical = prefixed.get(m.canonical, m.canonical)
 
 
 def _definitions_by_colon(text: str):
