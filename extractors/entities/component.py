@@ -41,8 +41,12 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
         found += country_mentions
     if "ORG" in labels:
         found += org_mentions
-    if "PERSON" in labels:
-        found += find_persons(text, country_mentions, org_mentions, hits)
+    if "PERSON" in labels or "ORG" in labels:
+        persons = find_persons(text, country_mentions, org_mentions, hits)
+        if "ORG" in labels:
+            found = [m for m in found if m.label != "ORG" or not _named_after_persons(m, persons)]
+        if "PERSON" in labels:
+            found += persons
     if {"EVENT", "INSTRUMENT"} & set(labels):
         if "EVENT" in labels:
             found += find_events(text, hits, finder)
@@ -52,6 +56,20 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
         found += find_topics(hits)
     found.sort(key=lambda m: (m.start, m.end, m.label))
     return found
+
+
+def _named_after_persons(org: Mention, persons: list[Mention]) -> bool:
+    """True when an organization's name is really a person read with the words
+    before it ("Acting Special Envoy for Critical and Emerging Technology Seth
+    Center": a title and a name) or an administration named after its leaders
+    ("the Biden-Harris Administration")."""
+    if any(org.start < p.start < org.end for p in persons):
+        return True
+    words = org.canonical.split(" ") if org.canonical else []
+    if len(words) == 2 and words[1] == "Administration":
+        surnames = {w.rstrip(",") for p in persons if p.canonical for w in p.canonical.split()}
+        return any(part in surnames for part in words[0].split("-"))
+    return False
 
 
 def document_text(doc: Doc) -> str:

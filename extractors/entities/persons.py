@@ -30,11 +30,12 @@ _PARTICLE = r"(?:von|van|der|den|de|del|da|das|dos|du|di|bin|binti|al|el|la|le)"
 _NAME = re.compile(rf"{_NAME_PART}(?:(?: {_PARTICLE}){{0,2}} {_NAME_PART}){{0,4}}(?:,? Jr\.)?")
 _FOLLOWING_WORD = re.compile(r" ([A-Za-z]+)\b")
 _LINK_BEFORE_TITLE = re.compile(r"(?:,? and(?: the)?|,)\s*$")
-_PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
+_PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| &| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
 _APPOSITIVE_END = re.compile(
     r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|;|\.\s|\.$|\n|\s\(|"
     r",\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b|\s+and\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b")
 _FROM = re.compile(r"\s+from\s+(?:the\s+)?")
+_AND_NAME = re.compile(rf",? and ({_NAME.pattern})")
 _OF_AFTER_NAME = re.compile(r" of (?:the )?")
 _MONTHS = frozenset("January February March April May June July August September October November December "
                     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
@@ -46,15 +47,18 @@ class PersonRules:
     honorifics: frozenset[str]
     portfolio_words: frozenset[str]
     postnominals: frozenset[str]  # "MP", "QC", "OBE": after a name, not part of it
+    plural_titles: frozenset[str]  # "Foreign Ministers": the title of the two names after it
 
 
 @lru_cache(maxsize=1)
 def rules() -> PersonRules:
+    titles = frozenset(read_lines("person_titles.txt"))
     return PersonRules(
         title_regex=re.compile(trie_regex(read_lines("person_titles.txt")).pattern),
         honorifics=frozenset(read_lines("honorifics.txt")),
         portfolio_words=frozenset(read_lines("portfolio_words.txt")),
         postnominals=frozenset(read_lines("postnominals.txt")),
+        plural_titles=frozenset(t for t in read_lines("person_titles.txt") if t.endswith("s") and t[:-1] in titles),
     )
 
 
@@ -133,6 +137,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         return False
 
     title_starts = sorted(h.start for h in hits if "person_title" in h.categories)
+    org_ends = {m.end: m for m in org_mentions}
 
     # Title, optional portfolio, optional honorific, name.
     for match in hits:
@@ -145,6 +150,11 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             if before is None or before[0] not in r.portfolio_words or before[0] in countries().names:
                 break
             title_start = before[1]
+        # "European Commission Executive Vice President", "U.S. Department of Labor
+        # Under Secretary": the body the office belongs to opens the title.
+        owner = org_ends.get(title_start - 1) if text[title_start - 1:title_start] == " " else None
+        if owner is not None:
+            title_start = owner.start
         portfolio = _PORTFOLIO.match(text, title_end)
         pos = portfolio.end() if portfolio else title_end
         portfolio_text = portfolio.group() if portfolio else ""
@@ -173,7 +183,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             # the trailing words that are not part of the portfolio.
             words = portfolio_text.split(" ")
             tail = []
-            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 2 \
+            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 3 \
                     and not words[-1].endswith(","):  # "of the European Commission, Ursula ..."
                 tail.insert(0, words.pop())
             if not tail:
@@ -210,6 +220,15 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             country = ""
         country = country or country_after(end) or (None if country == "" else home)
         found[name_start] = Mention(name_start, end, "PERSON", name, "person_title", title=title, country=country)
+        if match.surface in r.plural_titles:
+            # "Executive Vice Presidents Margrethe Vestager and Valdis Dombrovskis"
+            found[name_start].title = " ".join((text[title_start:title_end - 1] + text[title_end:pos]).split())
+            second = _AND_NAME.match(text, end)
+            if second and not _is_non_name(second.group(1).split()[0], r):
+                other = _clean_name(second.group(1), r)
+                if other:
+                    found[second.start(1)] = Mention(second.start(1), second.start(1) + len(other), "PERSON", other,
+                                                     "person_title", title=found[name_start].title, country=country)
     # Honorific, name, optional ", <title>".
     chained = {end_ for end_ in honorific_ends.values()}
     for start_ in sorted(honorific_ends):
@@ -260,12 +279,16 @@ def _after_postnominals(text: str, end: int, r: PersonRules) -> int:
 def _join_short_names(persons: list[Mention]) -> list[Mention]:
     """A one-word name that is a word of exactly one longer name of the document
     is that person ("Minister Lee" after "Minister Lee Jong-ho")."""
+    def words(name: str) -> set[str]:
+        return set(re.sub(r"[,.]", " ", name).split()) | set(re.sub(r"[,.\-]", " ", name).split())
+
     full = {m.canonical: m for m in persons if len((m.canonical or "").split()) > 1}
     for m in persons:
-        if len((m.canonical or "").split()) != 1:
+        if not m.canonical:
             continue
-        owners = [f for name, f in full.items() if m.canonical in name.replace("-", " ").split()
-                  or m.canonical in name.split()]
+        own = set(re.sub(r"[,.]", " ", m.canonical).split())
+        # "Biden" and "López Obrador" are "Joseph R. Biden, Jr." and "Andrés Manuel López Obrador".
+        owners = [f for name, f in full.items() if name != m.canonical and own < words(name)]
         if len(owners) == 1:
             owner = owners[0]
             m.canonical = owner.canonical
