@@ -41,6 +41,11 @@ def by_label(found, label, field="canonical"):
     ("the Japan-EU ICT Policy Dialogue", ["JPN"]),
     ("BETWEEN JAPAN AND THE REPUBLIC OF SINGAPORE", ["JPN", "SGP"]),
     ("the Japanese side and the German government", ["JPN", "DEU"]),
+    # Adjectives and peoples name their country too (dev2 gold: "Indonesian",
+    # "Brazilian", "Liberians"; "Cubans, Haitians, ... these countries").
+    ("Japanese companies and Brazilian workers", ["JPN", "BRA"]),
+    ("parole for Cubans, Haitians, Nicaraguans, and Venezuelans", ["CUB", "HTI", "NIC", "VEN"]),
+    ("the border of Cote d’Ivoire and the People’s Republic of China", ["CIV", "CHN"]),
 ])
 def test_countries_found_with_iso3(nlp, text, codes):
     _, found = entities(nlp, text)
@@ -50,8 +55,11 @@ def test_countries_found_with_iso3(nlp, text, codes):
 @pytest.mark.parametrize("text", [
     "Michael Jordan met Chad Smith.",
     "Georgia Tech and New Mexico State",
-    "Japanese companies and the Indian Ocean",
+    "the Indian Ocean and the Korean Peninsula",
     "cooperation in Central and South America",
+    "migrants from Central Americans and Latin American partners",
+    "peace and stability across the Taiwan Strait and in the East and South China Seas",
+    "the Inter-American Development Bank",
 ])
 def test_names_that_are_not_countries(nlp, text):
     _, found = entities(nlp, text)
