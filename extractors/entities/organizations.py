@@ -62,7 +62,11 @@ _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # A country right before these heads qualifies the name rather than opening it:
 # "Singapore Ministry of Defence" is the "Ministry of Defence" of Singapore.
 _QUALIFIED_HEADS = frozenset({"Ministry"})
-_BILATERAL_HEADS = frozenset("Group Fund Forum Committee Council Conference Partnership Platform".split())
+_SINGULAR = {"Departments": "Department", "Ministries": "Ministry"}
+_PLURAL_HEADS = re.compile(
+    r"(?P<country>(?:U\.S\.|US|UK|U\.K\.) )?(?P<heads>Departments|Ministries) of "
+    r"(?P<first>[A-Z][a-z]+) and (?:the )?(?P<second>[A-Z][a-z]+)\b")
+_BILATERAL_HEADS = frozenset("Group Fund Forum Committee Conference Partnership Platform Alliance".split())
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,10 @@ def rules() -> OrgRules:
 
 
 def _is_acronym(word: str) -> bool:
-    """"CSA", "ITU-R", "GovTech" are acronyms; "France" is not."""
-    return sum(c.isupper() for c in word) >= 2
+    """"CSA", "ITU-R", "GovTech", "EXIM Bank" are acronyms; "France" and "IDB
+    Invest" (an arm of the bank, named in brackets) are not."""
+    first, _, second = word.partition(" ")
+    return sum(c.isupper() for c in first) >= 2 and (not second or second in rules().heads)
 
 
 def _defines_acronym(text: str, pos: int) -> bool:
@@ -353,11 +359,43 @@ class OrganizationFinder:
                 named += 1
         return named >= 2
 
+    def _with_own_country(self, hit: Hit, body: Body) -> Hit:
+        """A registry name written after its own country's name is that longer name:
+        "U.S. Development Finance Corporation", "U.S. Treasury Department"."""
+        if hit.start < 3 or self.text[hit.start - 1] != " " or body.country is None \
+                or hit.surface.split(" ")[0] in _QUALIFIED_HEADS:
+            return hit
+        before = previous_word(self.text, hit.start)
+        country = self.country_at(before[1]) if before else None
+        if country is None or country.canonical != body.country or country.end != hit.start - 1 \
+                or self.text[country.start - 1:country.start] in ("-", "–"):
+            return hit
+        return Hit(country.start, hit.end, self.text[country.start:hit.end], hit.categories)
+
+    def plural_mentions(self) -> list[Mention]:
+        """One name per portfolio after a plural head: "the U.S. Departments of
+        Commerce and State" names the "U.S. Department of Commerce" and the "U.S.
+        Department of State"."""
+        found = []
+        for match in _PLURAL_HEADS.finditer(self.text):
+            country = match.group("country") or ""
+            head = _SINGULAR[match.group("heads")]
+            first, second = match.group("first"), match.group("second")
+            start = match.start("country") if country else match.start("heads")
+            owner = self.country_at(start) if country else None
+            code = owner.canonical if owner else None
+            found.append(Mention(start, match.end("first"), "ORG", f"{country}{head} of {first}", "org_head",
+                                 country=code, title="national|-1"))
+            found.append(Mention(match.start("second"), match.end("second"), "ORG", f"{country}{head} of {second}",
+                                 "org_head", country=code, title="national|-1"))
+        return found
+
     def registry_mentions(self) -> list[Mention]:
         found = []
         for hit in self.hits:
             if "body" in hit.categories:
                 body = self.registry.by_surface[hit.surface]
+                hit = self._with_own_country(hit, body)
                 unit = _CAPSEQ.match(self.text, hit.end + 1) if self.text[hit.end:hit.end + 1] == " " else None
                 if unit and len(unit.group().split()) <= 3 and unit.group().split()[-1] in self.rules.heads:
                     # A unit of the body: "United Nations General Assembly Second Committee".
@@ -453,6 +491,11 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     finder = finder or OrganizationFinder(text, country_mentions, hits)
     registry = finder.registry
     heads = finder.head_mentions()
+    plural = finder.plural_mentions()
+    if plural:
+        heads = [h for h in heads if not any(p.start <= h.start < p.end or h.start <= p.start < h.end
+                                             for p in plural)] + plural
+        heads.sort(key=lambda m: (m.start, -m.end))
     registered = finder.registry_mentions()
     registered_starts = [m.start for m in registered]
     heads = [h for h in heads if not _inside_any(h, registered, registered_starts)]
