@@ -59,12 +59,8 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
 
 
 def _named_after_persons(org: Mention, persons: list[Mention]) -> bool:
-    """True when an organization's name is really a person read with the words
-    before it ("Acting Special Envoy for Critical and Emerging Technology Seth
-    Center": a title and a name) or an administration named after its leaders
-    ("the Biden-Harris Administration")."""
-    if any(org.start < p.start < org.end for p in persons):
-        return True
+    """True when an "organization" is an administration named after its leaders
+    ("the Biden-Harris Administration", "the Obama Administration")."""
     words = org.canonical.split(" ") if org.canonical else []
     if len(words) == 2 and words[1] == "Administration":
         surnames = {w.rstrip(",") for p in persons if p.canonical for w in p.canonical.split()}

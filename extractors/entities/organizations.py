@@ -42,6 +42,7 @@ _ORDINAL = re.compile(r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|si
 _NUMERIC_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)$")
 _FOLLOWER = re.compile(r" ([A-Z][\w’'\-]*)")
 _UNITS = frozenset({"Division", "Bureau", "Office", "Section", "Department", "Unit"})
+_NAME_RUN = re.compile(rf"{NAME_WORD}(?:(?: (?:and|of|for|&))? {NAME_WORD})*")
 _NUMBER = re.compile(r"[\d.\-–]+$")
 # Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
 # An acronym may open a compound of parties: "EU-Canada", "ASEAN-Japan".
@@ -256,12 +257,12 @@ class OrganizationFinder:
                     or first in self.rules.heads \
                     or ("the" in joined.lower() and self._has_head(seq.group())) \
                     or (first.isupper() and first in self.registry.by_acronym and "," in joined) \
-                    or self._starts_another_name(seq.group(), joined, head):
+                    or self._starts_another_name(seq.group(), joined, head, after):
                 return end, None, -1
             end, owned = _before_possessive(seq)
         return end, None, -1
 
-    def _starts_another_name(self, words: str, joined: str, head: str) -> bool:
+    def _starts_another_name(self, words: str, joined: str, head: str, at: int) -> bool:
         """True when the words after a separator are the next item of a list, not
         the rest of a portfolio: after a comma, words holding a head noun or
         opening a person's title ("Department of Defense, and National Security
@@ -269,8 +270,12 @@ class OrganizationFinder:
         "and", a name with the same head ("University of Chicago and Purdue
         University").  "Office of International Affairs, Commerce and
         Information Policy Bureau" stays one name."""
-        if "," in joined and (self._has_head(words) or self.rules.title_regex.match(words)):
-            return True
+        if "," in joined:
+            # The whole next name, over its own "and"/"of": "the National Economic
+            # and Development Authority".
+            run = _NAME_RUN.match(self.text, at) if "and" in joined else None
+            if self._has_head(run.group() if run else words) or self.rules.title_regex.match(words):
+                return True
         return "and" in joined and words.split()[-1] == head
 
     # ------------------------------------------------------------------ rules
@@ -504,6 +509,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     # A body's name that opens a longer name is not a mention of its own.
     listed = heads + [m for m in registered
                       if (m.start, m.end) not in head_spans and head_ends.get(m.start, 0) <= m.end]
+    listed += _named_after_country(text, country_mentions, {m.end for m in listed}, finder)
     by_end = {m.end: m for m in listed}
     by_start = {m.start: m for m in listed}
 
@@ -570,9 +576,47 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
             acronym_mentions.append(Mention(match.start(), match.end(), "ORG", body.name, "org_acronym",
                                             acronym=acronym, country=body.country, title="registry"))
     mentions = listed + acronym_mentions
-    used = {m.group() for m in acronyms} | {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
+    # An acronym inside a longer registry name ("IDB Invest") is not a use of it.
+    inside_names = [(m.start, m.end) for m in registered if m.end - m.start > 6]
+    used = {m.group() for m in acronyms
+            if not any(s <= m.start() and m.end() <= e and (s, e) != m.span() for s, e in inside_names)}
+    used |= {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
     _fill_document_fields(mentions, used, country_mentions, registry)
     return mentions
+
+
+def _named_after_country(text: str, country_mentions: list[Mention], taken_ends: set[int],
+                         finder: OrganizationFinder) -> list[Mention]:
+    """Names that end with their country and define an acronym, without a head
+    noun: "Export Finance Australia (EFA)", "AI Singapore (AISG)"."""
+    found = []
+    for country in country_mentions:
+        if country.end in taken_ends or text[country.end:country.end + 2] != " (":
+            continue
+        match = _DEFINITION_AFTER.match(text, country.end)
+        if not match or not _is_acronym(match.group(1)) or " " in match.group(1):
+            continue
+        start = finder.left_edge(country.start)
+        name = text[start:country.end]
+        if start < country.start and _spells(match.group(1), name):
+            found.append(Mention(start, country.end, "ORG", name, "org_acronym_definition",
+                                 country=country.canonical, title="national|-1"))
+    return found
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """The acronym's letters appear in order in the name, the first one opening it."""
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    low = name.lower()
+    if not letters or not low.startswith(letters[0]):
+        return False
+    pos = 0
+    for letter in letters:
+        pos = low.find(letter, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
 
 
 def _one_name_per_body(listed: list[Mention], defined: dict[str, Mention], finder: OrganizationFinder) -> None:
