@@ -12,12 +12,17 @@ DATES = "dates"
 COMMITMENTS = "commitments"
 AGREEMENTS = "agreements"
 
+# Entity attributes, read from the entity layer's record of the span
+# (``doc._.entity_layer``) unless a value was set on the span, which
+# ``doc._.span_values`` keeps: the component then writes nothing per span.
+_ENTITY_ATTRS = (
+    "canonical",  # ISO3 for COUNTRY, full name for ORG, bare name for PERSON
+    "acronym",
+    "country",  # ISO3
+    "title",  # PERSON title / role
+)
+
 _SPAN_ATTRS = {
-    # entities
-    "canonical": None,  # ISO3 for COUNTRY, full name for ORG, bare name for PERSON
-    "acronym": None,
-    "country": None,  # ISO3
-    "title": None,  # PERSON title / role
     "rule": None,  # pattern or component that fired
     # dates
     "date_value": None,  # "2026-03-18", "2024-05", "FY2023", "2022/2025"
@@ -40,10 +45,37 @@ _DOC_ATTRS = {
     # The entity layer's actor index of the current group
     # (``extractors.entities.actors.ActorIndex``), built on first use.
     "actor_index": None,
+    # Entity attributes set on spans: {(name, start_char, end_char): value}.
+    "span_values": None,
 }
 
 
+def _entity_attribute(name: str):
+    def get(span: Span):
+        doc = span.doc
+        start, end = span.start_char, span.end_char
+        values = doc._.span_values
+        if values is not None and (name, start, end) in values:
+            return values[(name, start, end)]
+        layer = doc._.entity_layer
+        return None if layer is None else layer.attribute(name, start, end, span.label_)
+
+    def set_(span: Span, value) -> None:
+        doc = span.doc
+        values = doc._.span_values
+        if values is None:
+            values = {}
+            doc._.span_values = values
+        values[(name, span.start_char, span.end_char)] = value
+
+    return get, set_
+
+
 def register() -> None:
+    for name in _ENTITY_ATTRS:
+        if not Span.has_extension(name):
+            getter, setter = _entity_attribute(name)
+            Span.set_extension(name, getter=getter, setter=setter)
     for name, default in _SPAN_ATTRS.items():
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)

@@ -127,7 +127,8 @@ class EntityComponent:
             label = mention.label
             span = Span(doc, first, last, label=label_ids.get(label) or label)
             entity_spans.append(span)
-            _set_attributes(span, mention)
+            # The other attributes are read from the records (extractors/spans.py).
+            span._.rule = mention.rule
             start_char, end_char = span.start_char, span.end_char
             records.append(EntityRecord(label, start_char, end_char, text[start_char:end_char], mention.canonical,
                                         mention.acronym or None, mention.country or None, mention.title or None,
@@ -139,16 +140,6 @@ class EntityComponent:
         return doc
 
 
-def _set_attributes(span: Span, mention: Mention) -> None:
-    ext = span._
-    ext.canonical = mention.canonical
-    ext.rule = mention.rule
-    if mention.acronym:
-        ext.acronym = mention.acronym
-    if mention.country:
-        ext.country = mention.country
-    if mention.title:
-        ext.title = mention.title
 
 
 def _enclosing_tokens(doc: Doc, mentions: list[Mention]) -> tuple[list[int], list[int]]:

@@ -64,9 +64,10 @@ _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # "Singapore Ministry of Defence" is the "Ministry of Defence" of Singapore.
 _QUALIFIED_HEADS = frozenset({"Ministry"})
 _SINGULAR = {"Departments": "Department", "Ministries": "Ministry"}
+# Searched from the plural head (an optional group first would lose the regex
+# engine's fast scan); the country before it is read separately.
 _PLURAL_HEADS = re.compile(
-    r"(?P<country>(?:U\.S\.|US|UK|U\.K\.) )?(?P<heads>Departments|Ministries) of "
-    r"(?P<first>[A-Z][a-z]+) and (?:the )?(?P<second>[A-Z][a-z]+)\b")
+    r"(?P<heads>Departments|Ministries) of (?P<first>[A-Z][a-z]+) and (?:the )?(?P<second>[A-Z][a-z]+)\b")
 _BILATERAL_HEADS = frozenset("Group Fund Forum Committee Conference Partnership Platform Alliance".split())
 
 
@@ -383,12 +384,13 @@ class OrganizationFinder:
         Department of State"."""
         found = []
         for match in _PLURAL_HEADS.finditer(self.text):
-            country = match.group("country") or ""
             head = _SINGULAR[match.group("heads")]
             first, second = match.group("first"), match.group("second")
-            start = match.start("country") if country else match.start("heads")
-            owner = self.country_at(start) if country else None
-            code = owner.canonical if owner else None
+            start, country, code = match.start(), "", None
+            before = previous_word(self.text, start)
+            owner = self.country_at(before[1]) if before else None
+            if owner is not None and owner.end == start - 1:
+                start, country, code = owner.start, self.text[owner.start:start], owner.canonical
             found.append(Mention(start, match.end("first"), "ORG", f"{country}{head} of {first}", "org_head",
                                  country=code, title="national|-1"))
             found.append(Mention(match.start("second"), match.end("second"), "ORG", f"{country}{head} of {second}",
@@ -577,9 +579,8 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
                                             acronym=acronym, country=body.country, title="registry"))
     mentions = listed + acronym_mentions
     # An acronym inside a longer registry name ("IDB Invest") is not a use of it.
-    inside_names = [(m.start, m.end) for m in registered if m.end - m.start > 6]
-    used = {m.group() for m in acronyms
-            if not any(s <= m.start() and m.end() <= e and (s, e) != m.span() for s, e in inside_names)}
+    inside = {pos for m in registered if m.end - m.start > 6 for pos in range(m.start, m.end)}
+    used = {m.group() for m in acronyms if m.start() not in inside}
     used |= {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
     _fill_document_fields(mentions, used, country_mentions, registry)
     return mentions

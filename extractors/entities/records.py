@@ -7,7 +7,9 @@ a spaCy ``Span`` per entity (and Tokens for its offsets), and each ``span._.x``
 builds an ``Underscore`` object; for documents with hundreds of entities that
 cost more than the rules that read them.  The component leaves its records in
 the registered ``doc._.entity_layer`` extension (``extractors/spans.py``) beside
-the group they describe, so they are read without touching a Span.
+the group they describe, so they are read without touching a Span; the spans'
+own ``canonical``, ``acronym``, ``country`` and ``title`` are read from them too
+(``extractors/spans.py``).
 """
 from __future__ import annotations
 
@@ -54,9 +56,18 @@ class EntityLayer:
 
     group: object  # the SpanGroup
     records: list[EntityRecord]
+    by_span: dict | None = None  # (start_char, end_char, label) -> record, built on first use
 
     def describes(self, group) -> bool:
         return self.group is group and len(self.records) == len(group)
+
+    def attribute(self, name: str, start_char: int, end_char: int, label: str):
+        """``span._.<name>`` of the layer's span at these offsets with this label
+        (None for a span the layer did not make)."""
+        if self.by_span is None:
+            self.by_span = {(r.start_char, r.end_char, r.label_): r for r in self.records}
+        record = self.by_span.get((start_char, end_char, label))
+        return None if record is None else getattr(record, name)
 
 
 def entity_records(doc: Doc, text: str | None = None) -> list[EntityRecord]:
