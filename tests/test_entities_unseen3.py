@@ -137,3 +137,31 @@ def test_a_ministry_after_its_country_is_the_ministry():
     orgs = by_name(found("The Singapore Ministry of Defence and the Kenyan Ministry of Health met."), "ORG")
     assert orgs["Ministry of Defence"]["country"] == "SGP"
     assert "Singapore Ministry of Defence" not in orgs
+
+
+# ----------------------------------------------------------------------------- name, title
+
+@pytest.mark.parametrize("text, name, title", [
+    ("In Canberra, Penny Wong, Minister for Foreign Affairs, met reporters.", "Penny Wong",
+     "Minister for Foreign Affairs"),
+    ("The accord was signed by Jean Chrétien, the Prime Minister of Canada, in 1997.", "Jean Chrétien",
+     "Prime Minister of Canada"),
+    ("Kofi Annan, Secretary-General of the United Nations, opened the session.", "Kofi Annan",
+     "Secretary-General of the United Nations"),
+    ("General Secretary Xi Jinping received the delegation.", "Xi Jinping", "General Secretary"),
+    ("High Commissioner Lynne Tracey presented her credentials.", "Lynne Tracey", "High Commissioner"),
+])
+def test_names_with_their_title_after_or_before(text, name, title):
+    people = by_name(found(text), "PERSON")
+    assert name in people, people
+    assert people[name]["title"] == title
+
+
+@pytest.mark.parametrize("text", [
+    "Tokyo Electric Power Company, President of the utility, said nothing.",
+    "President Biden, President Widodo, and President von der Leyen met.",
+    "Digital Agency, Minister of State for Digital Transformation",
+])
+def test_bodies_and_titled_names_are_not_read_as_names_before_a_title(text):
+    people = names(found(text), "PERSON")
+    assert not any(("Company" in p) or ("Agency" in p) or p.startswith("President") for p in people)

@@ -32,10 +32,12 @@ _FOLLOWING_WORD = re.compile(r" ([A-Za-z]+)\b")
 _LINK_BEFORE_TITLE = re.compile(r"(?:,? and(?: the)?|,)\s*$")
 _PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| &| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
 _APPOSITIVE_END = re.compile(
-    r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|;|\.\s|\.$|\n|\s\(|"
+    r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|,\s+(?=[a-z])|;|\.\s|\.$|\n|\s\(|"
     r",\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b|\s+and\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b")
 _FROM = re.compile(r"\s+from\s+(?:the\s+)?")
 _AND_NAME = re.compile(rf",? and ({_NAME.pattern})")
+# The name that ends right before a comma (searched in a window ending there).
+_NAME_BEFORE = re.compile(rf"{_NAME_PART}(?:(?: {_PARTICLE}){{0,2}} {_NAME_PART}){{1,3}}$")
 _OF_AFTER_NAME = re.compile(r" of (?:the )?")
 _MONTHS = frozenset("January February March April May June July August September October November December "
                     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
@@ -254,6 +256,34 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         country = country or country_after(end) or (None if country == "" else home)
         found[start] = Mention(start, end, "PERSON", name, "person_honorific", title=title, country=country)
 
+    # Name, then ", <title>" without an honorific: "Penny Wong, Minister for
+    # Foreign Affairs", "Jean Chrétien, the Prime Minister of Canada".
+    for title_start_ in title_starts:
+        comma = title_start_ - 2 if text[title_start_ - 2:title_start_] == ", " else \
+            title_start_ - 6 if text[title_start_ - 6:title_start_] == ", the " else -1
+        if comma < 3:
+            continue
+        named = _NAME_BEFORE.search(text, max(0, comma - 60), comma)
+        if not named or named.start() in found:
+            continue
+        words = named.group().split()
+        if not 2 <= len(words) <= 4 or any(_is_non_name(w.rstrip(","), r) for w in words) \
+                or (named.start() and (text[named.start() - 1].isalnum() or text[named.start() - 1] in "-–.’'")):
+            continue
+        start, end = named.span()
+        if r.title_regex.match(text, start) or any(m.start < end and start < m.end for m in org_mentions) \
+                or any(m.start <= start < m.end for m in found.values()):
+            continue  # "Tokyo Electric Power Company, President of ..." names a body
+        title, t_start, t_end = _appositive_title(text, end, r, allow_article=True)
+        if not title:
+            continue
+        title, country = _trim_title(text, title, t_start, t_end, orgs_at, countries_at)
+        country = country or country_in(t_start, t_end) or _ministry_country(title, org_mentions)
+        if country is None and international_body_in(t_start, t_end):
+            country = ""
+        country = country or country_after(end) or (None if country == "" else home)
+        found[start] = Mention(start, end, "PERSON", named.group(), "person_appositive", title=title, country=country)
+
     # A title word inside a name read after an honorific is not a title ("the
     # Hon Madeleine King MP": "King" there is a name).
     honorific_spans = sorted((m.start, m.end) for m in found.values() if m.rule == "person_honorific")
@@ -297,10 +327,13 @@ def _join_short_names(persons: list[Mention]) -> list[Mention]:
     return persons
 
 
-def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | None, int, int]:
+def _appositive_title(text: str, name_end: int, r: PersonRules,
+                      allow_article: bool = False) -> tuple[str | None, int, int]:
     if text[name_end:name_end + 2] != ", ":
         return None, -1, -1
     start = name_end + 2
+    if allow_article and text[start:start + 4] == "the ":
+        start += 4
     if not r.title_regex.match(text, start):
         return None, -1, -1
     stop = _APPOSITIVE_END.search(text, start, start + 200)
@@ -309,11 +342,17 @@ def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | N
 
 
 def _trim_title(text: str, title: str, start: int, end: int, orgs_at: dict, countries_at: dict):
-    """Drop a trailing "of <body>" that names the person's organization, not the
-    office ("... of METI"); its country is the person's. "of Japan" stays."""
+    """Drop a trailing "of <body>" that names the person's organization after an
+    office that has its own portfolio ("State Minister of Economy, Trade and
+    Industry of METI", "Vice-Minister for Digital Transformation of the Digital
+    Agency"); its country is the person's.  Where the body is the office's only
+    complement it stays ("Secretary-General of the United Nations"), and so
+    does "of Japan"."""
     for match in re.finditer(r" of (?:the )?", title):
         target = orgs_at.get(start + match.end())
         if target is not None and target.end >= end - 1 and (start + match.end()) not in countries_at:
+            if not re.search(r" (?:of|for) ", title[:match.start()]):
+                return " ".join(title.split()), target.country
             return " ".join(title[:match.start()].split()), target.country
     return " ".join(title.split()), None
 
