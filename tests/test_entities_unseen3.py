@@ -150,6 +150,7 @@ def test_a_ministry_after_its_country_is_the_ministry():
      "Secretary-General of the United Nations"),
     ("General Secretary Xi Jinping received the delegation.", "Xi Jinping", "General Secretary"),
     ("High Commissioner Lynne Tracey presented her credentials.", "Lynne Tracey", "High Commissioner"),
+    ("Japan's Foreign Minister, Yoko Kamikawa, said the talks went well.", "Yoko Kamikawa", "Foreign Minister"),
 ])
 def test_names_with_their_title_after_or_before(text, name, title):
     people = by_name(found(text), "PERSON")
@@ -161,6 +162,7 @@ def test_names_with_their_title_after_or_before(text, name, title):
     "Tokyo Electric Power Company, President of the utility, said nothing.",
     "President Biden, President Widodo, and President von der Leyen met.",
     "Digital Agency, Minister of State for Digital Transformation",
+    "The President, Vice President Harris and the Minister, Digital Agency staff met.",
 ])
 def test_bodies_and_titled_names_are_not_read_as_names_before_a_title(text):
     people = names(found(text), "PERSON")

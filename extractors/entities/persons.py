@@ -194,6 +194,8 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             name_start = pos + 1
         elif text[pos:pos + 1] == " ":
             name_start = pos + 1
+        elif text[pos:pos + 2] == ", ":
+            name_start = pos + 2  # "Japan's Foreign Minister, Yoko Kamikawa, said"
         if name_start is None or name_start in found:
             continue
         name_match = _NAME.match(text, name_start)
@@ -202,6 +204,9 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         name = _clean_name(name_match.group(), r)
         if not name or any(_is_non_name(w.rstrip(","), r) for w in name.split()[:1]):
             continue
+        if name_start == pos + 2 and (len(name.split()) < 2 or r.title_regex.match(name)
+                                      or text[name_start + len(name):name_start + len(name) + 1] not in (",", ".")):
+            continue  # only a full name set off by commas
         if text[name_start + len(name):name_start + len(name) + 1].isalnum():
             continue
         end = name_start + len(name)
