@@ -167,3 +167,12 @@ def test_names_with_their_title_after_or_before(text, name, title):
 def test_bodies_and_titled_names_are_not_read_as_names_before_a_title(text):
     people = names(found(text), "PERSON")
     assert not any(("Company" in p) or ("Agency" in p) or p.startswith("President") for p in people)
+
+
+def test_a_country_abbreviation_opens_a_body_name_and_a_full_country_name_qualifies_it():
+    orgs = by_name(found("The U.S. Development Finance Corporation and the Singapore Infocomm Media Development "
+                         "Authority met the Japan Coast Guard and Toyota Motor Corp. in 2005."), "ORG")
+    assert {"U.S. Development Finance Corporation", "Infocomm Media Development Authority",
+            "Japan Coast Guard", "Toyota Motor Corp."} <= set(orgs)
+    assert orgs["Infocomm Media Development Authority"]["country"] == "SGP"
+    assert orgs["U.S. Development Finance Corporation"]["country"] == "USA"

@@ -366,15 +366,18 @@ class OrganizationFinder:
         return named >= 2
 
     def _with_own_country(self, hit: Hit, body: Body) -> Hit:
-        """A registry name written after its own country's name is that longer name:
-        "U.S. Development Finance Corporation", "U.S. Treasury Department"."""
+        """A registry name written after its own country's abbreviation is that
+        longer name: "U.S. Development Finance Corporation", "U.S. Treasury
+        Department" (a full name qualifies: "Singapore Infocomm Media Development
+        Authority" is the "Infocomm Media Development Authority")."""
         if hit.start < 3 or self.text[hit.start - 1] != " " or body.country is None \
                 or hit.surface.split(" ")[0] in _QUALIFIED_HEADS:
             return hit
         before = previous_word(self.text, hit.start)
         country = self.country_at(before[1]) if before else None
         if country is None or country.canonical != body.country or country.end != hit.start - 1 \
-                or self.text[country.start - 1:country.start] in ("-", "–"):
+                or self.text[country.start - 1:country.start] in ("-", "–") \
+                or not _abbreviated(self.text[country.start:country.end]):
             return hit
         return Hit(country.start, hit.end, self.text[country.start:hit.end], hit.categories)
 
@@ -620,6 +623,11 @@ def _spells(acronym: str, name: str) -> bool:
     return True
 
 
+def _abbreviated(country: str) -> bool:
+    """"U.S.", "UK": a country abbreviation that is part of its bodies' names."""
+    return "." in country or (country.isupper() and len(country) <= 3)
+
+
 def _one_name_per_body(listed: list[Mention], defined: dict[str, Mention], finder: OrganizationFinder) -> None:
     """Every mention of one body gets the longest name the document writes for it:
     the registry's surfaces of one body ("State Department", "U.S. Department of
@@ -636,8 +644,11 @@ def _one_name_per_body(listed: list[Mention], defined: dict[str, Mention], finde
     prefixed: dict[str, str] = {}
     for name in canonicals:
         first, _, rest = name.partition(" ")
-        if rest in canonicals and first in finder.country_names:
-            prefixed[rest] = name
+        if first in finder.country_names and (rest in canonicals or rest in registry.by_surface):
+            if _abbreviated(first):
+                prefixed[rest] = name
+            else:
+                prefixed[name] = rest  # "Singapore Infocomm Media Development Authority"
     for m in listed:
         target = defined.get(m.canonical)
         if target is not None and target is not m:
