@@ -14,6 +14,15 @@ Four rule families, all driven by data files:
 - ``org_acronym``: a bare acronym resolved by the document's own definitions,
   then by initials of a full name in the document ("MCI" = "Ministry of
   Communications and Information"), then by the registry.
+- plural heads name one body per portfolio ("the U.S. Departments of Commerce
+  and State"); a name that ends with its country and defines an acronym needs
+  no head ("Export Finance Australia (EFA)").
+
+One body, one name: every mention of a body takes the longest name the
+document writes for it ("State Department" -> "U.S. Department of State"); a
+country abbreviation opens a name ("U.S. Department of Commerce"), a full
+country name before a known body or a ministry only qualifies it ("Singapore
+Ministry of Defence" -> "Ministry of Defence", country SGP).
 
 The owner country comes from a possessive ("Singapore's Cyber Security
 Agency"), an "of <country>" complement, a country inside or right after the

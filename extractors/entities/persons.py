@@ -3,9 +3,11 @@ Trade and Industry of METI", "Prime Minister of Japan Her Excellency Takaichi
 Sanae", "Prime Minister Modi of India", "Minister of Internal Affairs and
 Communications Suzuki", "President Joseph R. Biden, Jr.".
 
-Two rule families: ``person_honorific`` (an honorific, a name, an optional
-appositive title) and ``person_title`` (a title word from
-``data/person_titles.txt``, its "of/for ..." portfolio, then a name).  Names
+Three rule families: ``person_honorific`` (an honorific, a name, an optional
+appositive title), ``person_title`` (a title word from
+``data/person_titles.txt``, its "of/for ..." portfolio, then a name; a plural
+title before two names gives both) and ``person_appositive`` (a full name,
+then ", (the) <title>": "Penny Wong, Minister for Foreign Affairs").  Names
 keep the order and case as written (family-name-first and all-caps family names
 are normal in the genre); honorifics are dropped.  The country comes from the
 title ("of Japan"), a body named in it (METI -> JPN), "from <country or body>"
