@@ -163,10 +163,12 @@ def test_names_with_their_title_after_or_before(text, name, title):
     "President Biden, President Widodo, and President von der Leyen met.",
     "Digital Agency, Minister of State for Digital Transformation",
     "The President, Vice President Harris and the Minister, Digital Agency staff met.",
+    "Mitsubishi Heavy Industries, Chairman of the council, and Qatar Airways, President of the group, joined.",
 ])
 def test_bodies_and_titled_names_are_not_read_as_names_before_a_title(text):
     people = names(found(text), "PERSON")
-    assert not any(("Company" in p) or ("Agency" in p) or p.startswith("President") for p in people)
+    assert not any(w in p for p in people for w in ("Company", "Agency", "Industries", "Airways")) \
+        and not any(p.startswith("President") for p in people)
 
 
 def test_a_country_abbreviation_opens_a_body_name_and_a_full_country_name_qualifies_it():
