@@ -40,7 +40,8 @@ def test_us_state_readout(nlp):
     assert found_orgs["U.S. Agency for International Development"] == ("USAID", "USA")
     assert found_orgs["National Science Foundation"][0] == "NSF"
     assert found_orgs["G20"][1] is None and found_orgs["African Union"][1] is None
-    assert document_parties(doc)["countries"][:2] == ["USA", "IND"]
+    # Parties are a set (gold compares them so): "Indian External Affairs Minister" names India first.
+    assert set(document_parties(doc)["countries"][:2]) == {"USA", "IND"}
 
 
 def test_india_mea_joint_statement(nlp):

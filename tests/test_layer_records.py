@@ -67,6 +67,44 @@ def test_entity_records_of_a_doc_without_entities():
     assert entity_records(doc) == [] and entity_rows(doc) == []
 
 
+def test_entity_layer_keeps_its_state_in_registered_extensions():
+    """The entity layer talks through declared extensions only: its records and
+    actor index live in ``doc._.entity_layer`` / ``doc._.actor_index``, every
+    value it leaves in the doc is one of spaCy's extension entries, and its
+    modules hold no per-doc caches of their own."""
+    import weakref
+
+    from spacy.tokens import Doc, Span
+
+    import extractors.entities.actors as actors
+    import extractors.entities.component as component
+    import extractors.entities.records as records
+    from extractors.entities.actors import actor_spans
+
+    doc = make_doc(DocumentInput("state", TEXT))
+    assert doc._.entity_layer is not None and doc._.entity_layer.describes(doc.spans["entities"])
+    actor_spans(doc, 0, len(TEXT))
+    assert doc._.actor_index is not None and doc._.actor_index.group is doc.spans["entities"]
+    for key in doc.user_data:
+        assert key[0] == "._." and (Doc.has_extension(key[1]) or Span.has_extension(key[1])), key
+    for module in (actors, component, records):
+        assert not any(isinstance(v, (weakref.WeakKeyDictionary, weakref.WeakValueDictionary))
+                       for v in vars(module).values()), module.__name__
+
+
+def test_entity_records_keep_each_mention_on_shared_characters():
+    """An ORG and an EVENT on the same characters keep their own attributes in
+    the records (spaCy keys span extension values by offsets alone)."""
+    text = ("The ASEAN Digital Ministers' Meeting (ADGMIN) met in Manila. "
+            "Japan will attend the ASEAN Digital Ministers' Meeting next year.\n")
+    found = entity_records(make_doc(DocumentInput("shared", text)))
+    meeting = [r for r in found if r.text == "ASEAN Digital Ministers' Meeting"]
+    labels = {r.label_: r for r in meeting}
+    assert {"ORG", "EVENT"} <= set(labels)
+    assert labels["ORG"].acronym == "ADGMIN" and labels["EVENT"].acronym is None
+    assert labels["EVENT"].rule != labels["ORG"].rule
+
+
 def test_date_records_read_as_the_spans(doc):
     group = doc.spans["dates"]
     records = date_records(doc)

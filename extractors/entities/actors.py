@@ -6,7 +6,6 @@ title), so they work on any doc the ``accords_entities`` component has run on.
 from __future__ import annotations
 
 import re
-import weakref
 from bisect import bisect_left
 
 from spacy.tokens import Doc, Span
@@ -41,13 +40,15 @@ def _document_text(doc: Doc) -> str:
     return document_text(doc)
 
 
-class _ActorIndex:
+class ActorIndex:
     """COUNTRY and ORG spans of one doc sorted by start, with what each needs to
     be judged in any range, built in one sweep: the longer organizations that
     hold an organization, and the organizations that a country sits in or
     qualifies as owner ("Japan's Ministry of ...")."""
 
     def __init__(self, doc: Doc, group):
+        self.group = group
+        self.size = len(group)
         text = _document_text(doc)
         found = [(s.start_char, s.end_char, i, s.label_, s) for i, s in enumerate(group)
                  if s.label_ in ("COUNTRY", "ORG")]
@@ -99,16 +100,15 @@ class _ActorIndex:
         return kept
 
 
-_INDEX: "weakref.WeakKeyDictionary[Doc, tuple]" = weakref.WeakKeyDictionary()
-
-
-def _actor_index(doc: Doc) -> _ActorIndex:
+def _actor_index(doc: Doc) -> ActorIndex:
+    """The doc's index, kept in ``doc._.actor_index`` while the group it was
+    built from is still ``doc.spans["entities"]``, unedited."""
     group = doc.spans.get(spans.ENTITIES, [])
-    cached = _INDEX.get(doc)
-    if cached is not None and cached[0] is group and cached[1] == len(group):
-        return cached[2]
-    index = _ActorIndex(doc, group)
-    _INDEX[doc] = (group, len(group), index)
+    index = doc._.actor_index
+    if index is not None and index.group is group and index.size == len(group):
+        return index
+    index = ActorIndex(doc, group)
+    doc._.actor_index = index
     return index
 
 

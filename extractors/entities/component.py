@@ -20,7 +20,7 @@ from extractors.entities.lexicon import Hit, _hit_order, lexicon
 from extractors.entities.mention import Mention
 from extractors.entities.organizations import OrganizationFinder, find_organizations
 from extractors.entities.persons import find_persons
-from extractors.entities.records import UNDERSCORE_KEY, entity_records, remember
+from extractors.entities.records import EntityLayer, EntityRecord, entity_records
 from extractors.entities.vocabulary import find_events, find_instruments, find_topics
 
 LABELS = ("PERSON", "COUNTRY", "ORG", "EVENT", "INSTRUMENT", "TOPIC")
@@ -41,8 +41,12 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
         found += country_mentions
     if "ORG" in labels:
         found += org_mentions
-    if "PERSON" in labels:
-        found += find_persons(text, country_mentions, org_mentions, hits)
+    if "PERSON" in labels or "ORG" in labels:
+        persons = find_persons(text, country_mentions, org_mentions, hits)
+        if "ORG" in labels:
+            found = [m for m in found if m.label != "ORG" or not _named_after_persons(m, persons)]
+        if "PERSON" in labels:
+            found += persons
     if {"EVENT", "INSTRUMENT"} & set(labels):
         if "EVENT" in labels:
             found += find_events(text, hits, finder)
@@ -52,6 +56,16 @@ def find_mentions(text: str, labels: tuple[str, ...] = LABELS, hits: list[Hit] |
         found += find_topics(hits)
     found.sort(key=lambda m: (m.start, m.end, m.label))
     return found
+
+
+def _named_after_persons(org: Mention, persons: list[Mention]) -> bool:
+    """True when an "organization" is an administration named after its leaders
+    ("the Biden-Harris Administration", "the Obama Administration")."""
+    words = org.canonical.split(" ") if org.canonical else []
+    if len(words) == 2 and words[1] == "Administration":
+        surnames = {w.rstrip(",") for p in persons if p.canonical for w in p.canonical.split()}
+        return any(part in surnames for part in words[0].split("-"))
+    return False
 
 
 def document_text(doc: Doc) -> str:
@@ -64,23 +78,7 @@ def document_text(doc: Doc) -> str:
     return doc.text
 
 
-# Span attributes live in ``doc.user_data`` under spaCy's own keys
-# (``("._.", name, start_char, end_char)``, see ``spacy.tokens.underscore``): the
-# component writes those keys directly instead of building an ``Underscore``
-# object per span and per attribute, which cost more than finding the mentions.
-# ``span._.canonical`` and the rest read exactly the same values.
-_UNDERSCORE = UNDERSCORE_KEY
-
-
-def _user_data_keys_match(nlp: Language) -> bool:
-    """True when this spaCy keeps span extensions under the keys written here."""
-    probe = nlp.make_doc("probe text")
-    span = probe[0:1]
-    span._.rule = "probe"
-    return probe.user_data.get((_UNDERSCORE, "rule", span.start_char, span.end_char)) == "probe"
-
-
-class EntityLayer:
+class EntityComponent:
     """Adds ``doc.spans[spans_key]`` with one span per mention.
 
     labels: which entity labels to produce (all six by default); a span whose
@@ -98,7 +96,6 @@ class EntityLayer:
         for surface in self.lexicon.lower_categories:
             self.phrase_matcher.add(surface, [nlp.make_doc(surface)])
         self.label_ids = {label: nlp.vocab.strings.add(label) for label in LABELS}
-        self.direct_user_data = _user_data_keys_match(nlp)
 
     def lower_hits(self, doc: Doc) -> list[Hit]:
         matches = self.phrase_matcher(doc)
@@ -123,46 +120,26 @@ class EntityLayer:
         mentions = find_mentions(text, self.labels, hits)
         entity_spans = []
         records = []
-        user_data = doc.user_data
         label_ids = self.label_ids
-        direct = self.direct_user_data
         for mention, first, last in zip(mentions, *_enclosing_tokens(doc, mentions)):
             if first < 0 or last <= first:
                 continue
             label = mention.label
             span = Span(doc, first, last, label=label_ids.get(label) or label)
             entity_spans.append(span)
+            # The other attributes are read from the records (extractors/spans.py).
+            span._.rule = mention.rule
             start_char, end_char = span.start_char, span.end_char
-            records.append((start_char, end_char, label))
-            if not direct:
-                _set_attributes(span, mention)
-                continue
-            # Only the attributes that are set, as ``span._.x = ...`` would.
-            user_data[(_UNDERSCORE, "canonical", start_char, end_char)] = mention.canonical
-            user_data[(_UNDERSCORE, "rule", start_char, end_char)] = mention.rule
-            if mention.acronym:
-                user_data[(_UNDERSCORE, "acronym", start_char, end_char)] = mention.acronym
-            if mention.country:
-                user_data[(_UNDERSCORE, "country", start_char, end_char)] = mention.country
-            if mention.title:
-                user_data[(_UNDERSCORE, "title", start_char, end_char)] = mention.title
+            records.append(EntityRecord(label, start_char, end_char, text[start_char:end_char], mention.canonical,
+                                        mention.acronym or None, mention.country or None, mention.title or None,
+                                        mention.rule))
         doc.spans[self.spans_key] = entity_spans
-        if direct and self.spans_key == spans.ENTITIES:
-            # The offsets let ``entity_records`` serve the other components without Spans.
-            remember(doc, doc.spans[self.spans_key], records)
+        if self.spans_key == spans.ENTITIES:
+            # ``entity_records`` serves the other components from these, without Spans.
+            doc._.entity_layer = EntityLayer(doc.spans[self.spans_key], records)
         return doc
 
 
-def _set_attributes(span: Span, mention: Mention) -> None:
-    ext = span._
-    ext.canonical = mention.canonical
-    ext.rule = mention.rule
-    if mention.acronym:
-        ext.acronym = mention.acronym
-    if mention.country:
-        ext.country = mention.country
-    if mention.title:
-        ext.title = mention.title
 
 
 def _enclosing_tokens(doc: Doc, mentions: list[Mention]) -> tuple[list[int], list[int]]:
@@ -185,8 +162,8 @@ def _enclosing_tokens(doc: Doc, mentions: list[Mention]) -> tuple[list[int], lis
     "accords_entities",
     default_config={"spans_key": spans.ENTITIES, "labels": list(LABELS)},
 )
-def make_entity_layer(nlp: Language, name: str, spans_key: str, labels: list[str]) -> EntityLayer:
-    return EntityLayer(nlp, name, spans_key, labels)
+def make_entity_layer(nlp: Language, name: str, spans_key: str, labels: list[str]) -> EntityComponent:
+    return EntityComponent(nlp, name, spans_key, labels)
 
 
 def actors_in_text(text: str, doc: Doc | None = None) -> list[str]:

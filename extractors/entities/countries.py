@@ -2,8 +2,10 @@
 
 Names come from pycountry plus ``data/country_variants.csv``; they are found
 anywhere, also inside compounds ("U.S.-Japan", "Japan-the U.S.-Australia-India")
-and before possessives ("Japan's Ministry ..."). Demonyms count only before a
-state noun ("the Japanese side", "German and Japanese leaders").
+and before possessives ("Japan's Ministry ..."). Demonyms and their plurals count
+as adjectives and peoples ("the Japanese side", "Brazilian workers",
+"Venezuelans"), not for a region's people or a place ("Central Americans",
+"the Indian Ocean"); a name before a geographic noun ("Taiwan Strait") is a place.
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ _HONORIFIC_BEFORE = re.compile(r"(?:Mr|Ms|Mrs|Dr|Prof)\.?\s*$")
 COMPOUNDS_NAME_COUNTRIES = False
 _COMPOUND_BEFORE = re.compile(r"([A-Z][\w.]*)[-–]$")
 _COMPOUND_AFTER = re.compile(r"[-–]([A-Z][\w.]*[\w])")
-_DEMONYM_TAIL = re.compile(r"(?:\s+and\s+[A-Z][a-z]+)*\s+([A-Za-z]+)")
 
 
 def find_countries(text: str, hits: list[Hit] | None = None) -> list[Mention]:
@@ -38,8 +39,7 @@ def find_countries(text: str, hits: list[Hit] | None = None) -> list[Mention]:
         if "country" in hit.categories:
             _add_name(text, hit.surface, hit.start, hit.end, found)
         elif "demonym" in hit.categories:
-            tail = _DEMONYM_TAIL.match(text, hit.end)
-            if tail and tail.group(1) in g.state_nouns:
+            if _names_the_country(text, hit.start, hit.end):
                 found.append(Mention(hit.start, hit.end, "COUNTRY", g.demonyms[hit.surface], "country_demonym"))
         elif "body" in hit.categories:
             # A longer body name hides the country inside it ("Monetary Authority of Singapore").
@@ -48,10 +48,29 @@ def find_countries(text: str, hits: list[Hit] | None = None) -> list[Mention]:
     return found
 
 
+def _names_the_country(text: str, start: int, end: int) -> bool:
+    """A demonym names its country as an adjective or a people ("the Japanese
+    side", "Brazilian workers", "Cubans, Haitians and Venezuelans"), except for a
+    region's people or a place ("Central Americans", "Latin American", "the
+    Indian Ocean", "Inter-American")."""
+    g = gazetteer()
+    if start and text[start - 1] in "-–" and word_before(text, start - 1) not in g.names:
+        return False
+    if word_before(text, start) in g.region_words:
+        return False
+    return _next_word(text, end) not in g.geographic_nouns
+
+
+def _next_word(text: str, end: int) -> str:
+    return word_after(text, end).rstrip(".,;:")
+
+
 def _add_name(text: str, surface: str, start: int, end: int, found: list[Mention]) -> None:
     g = gazetteer()
     if surface.startswith("the "):
         start += 4
+    if _next_word(text, end) in g.geographic_nouns:
+        return  # "the Taiwan Strait", "the East and South China Seas"
     if surface in g.ambiguous and _named_otherwise(text, start, end):
         return
     if surface == "US" and text[max(0, start - 8):start].lower().rstrip().endswith(("join", "for", "to", "let")):

@@ -84,7 +84,8 @@ class CountryGazetteer:
     names: dict[str, str]  # surface form -> ISO3, case as written (plus an upper-case copy)
     ambiguous: frozenset[str]  # names that are also common first or family names
     demonyms: dict[str, str]  # "Japanese" -> JPN
-    state_nouns: frozenset[str]  # nouns after a demonym that make it name the state
+    geographic_nouns: frozenset[str]  # "Strait", "Sea": after a name, a place, not the state
+    region_words: frozenset[str]  # "Central", "Latin": before a demonym, a region's people
     name_regex: re.Pattern
     demonym_regex: re.Pattern
 
@@ -101,12 +102,21 @@ def countries() -> CountryGazetteer:
     for name, code in list(names.items()):
         if len(name) > 3 and "." not in name:
             names.setdefault(name.upper(), code)
+    # Typeset apostrophes: "Cote d’Ivoire", "People’s Republic of China".
+    for name, code in list(names.items()):
+        if "'" in name:
+            names.setdefault(name.replace("'", "’"), code)
     demonyms = {row["demonym"]: row["iso3"] for row in read_csv("demonyms.csv")}
+    # Plural nouns of the people: "Venezuelans", "Haitians" ("Swiss", "Japanese" have none).
+    for demonym, code in list(demonyms.items()):
+        if not demonym.endswith(("s", "sh", "ch", "ese", "i")):
+            demonyms.setdefault(demonym + "s", code)
     return CountryGazetteer(
         names=names,
         ambiguous=frozenset(read_lines("country_ambiguous.txt")),
         demonyms=demonyms,
-        state_nouns=frozenset(read_lines("state_nouns.txt")),
+        geographic_nouns=frozenset(read_lines("geographic_nouns.txt")),
+        region_words=frozenset(read_lines("region_words.txt")),
         name_regex=trie_regex(names),
         demonym_regex=trie_regex(demonyms),
     )

@@ -14,6 +14,15 @@ Four rule families, all driven by data files:
 - ``org_acronym``: a bare acronym resolved by the document's own definitions,
   then by initials of a full name in the document ("MCI" = "Ministry of
   Communications and Information"), then by the registry.
+- plural heads name one body per portfolio ("the U.S. Departments of Commerce
+  and State"); a name that ends with its country and defines an acronym needs
+  no head ("Export Finance Australia (EFA)").
+
+One body, one name: every mention of a body takes the longest name the
+document writes for it ("State Department" -> "U.S. Department of State"); a
+country abbreviation opens a name ("U.S. Department of Commerce"), a full
+country name before a known body or a ministry only qualifies it ("Singapore
+Ministry of Defence" -> "Ministry of Defence", country SGP).
 
 The owner country comes from a possessive ("Singapore's Cyber Security
 Agency"), an "of <country>" complement, a country inside or right after the
@@ -42,11 +51,14 @@ _ORDINAL = re.compile(r"(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|si
 _NUMERIC_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)$")
 _FOLLOWER = re.compile(r" ([A-Z][\w’'\-]*)")
 _UNITS = frozenset({"Division", "Bureau", "Office", "Section", "Department", "Unit"})
+_NAME_RUN = re.compile(rf"{NAME_WORD}(?:(?: (?:and|of|for|&))? {NAME_WORD})*")
 _NUMBER = re.compile(r"[\d.\-–]+$")
 # Upper-case acronyms ("MIC", "G7", "ITU-R"); no leading \b, which would slow the scan.
 # An acronym may open a compound of parties: "EU-Canada", "ASEAN-Japan".
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9&]*[A-Z0-9](?:-[A-Z])?(?:(?![\w-])|(?=-[A-Z][a-z]))")
-_DEFINITION_AFTER = re.compile(r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11})[”\"]?\s*[,;)]")
+# "(EXIM Bank)": an acronym may carry its head noun.
+_DEFINITION_AFTER = re.compile(
+    r"\s*\((?:hereinafter\s+(?:referred to as\s+)?)?[“\"]?([A-Z][\w&-]{1,11}(?: [A-Z][a-z]{2,11})?)[”\"]?\s*[,;)]")
 _DEFINITION_COLON = re.compile(r"\b([A-Z][A-Za-z0-9&-]{1,11}):\s+(?:An?\s+)?(?:abbreviation|acronym|short)\s+(?:for|of)\s+(?:the\s+)?")
 # What follows the colon of a _DEFINITION_COLON: found first, since a pattern
 # that opens with \b loses the regex engine's fast scan.
@@ -57,7 +69,15 @@ _SUPRANATIONAL = frozenset(read_lines("supranational_words.txt"))
 _FUNCTION_WORDS = frozenset("of for and the on in to at relating & de".split())
 # Names led by a bilateral compound are dialogues, working groups or funds of
 # the two sides ("Japan-UK Digital Group"), not standing organizations.
-_BILATERAL_HEADS = frozenset("Group Fund Forum Committee Council Conference Partnership Platform".split())
+# A country right before these heads qualifies the name rather than opening it:
+# "Singapore Ministry of Defence" is the "Ministry of Defence" of Singapore.
+_QUALIFIED_HEADS = frozenset({"Ministry"})
+_SINGULAR = {"Departments": "Department", "Ministries": "Ministry"}
+# Searched from the plural head (an optional group first would lose the regex
+# engine's fast scan); the country before it is read separately.
+_PLURAL_HEADS = re.compile(
+    r"(?P<heads>Departments|Ministries) of (?P<first>[A-Z][a-z]+) and (?:the )?(?P<second>[A-Z][a-z]+)\b")
+_BILATERAL_HEADS = frozenset("Group Fund Forum Committee Conference Partnership Platform Alliance".split())
 
 
 @dataclass(frozen=True)
@@ -65,17 +85,21 @@ class OrgRules:
     heads: dict[str, tuple[bool, str]]  # head -> (takes a complement, scope)
     head_regex: re.Pattern
     honorifics: frozenset[str]
+    title_regex: re.Pattern  # a person's title at the start of a string ("Chairman", "Deputy Minister")
 
 
 @lru_cache(maxsize=1)
 def rules() -> OrgRules:
     heads = {row["head"]: (row["complement"] == "1", row["scope"]) for row in read_csv("org_heads.csv")}
-    return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")))
+    return OrgRules(heads, trie_regex(heads), frozenset(h.rstrip(".") for h in read_lines("honorifics.txt")),
+                    re.compile(trie_regex(read_lines("person_titles.txt")).pattern))
 
 
 def _is_acronym(word: str) -> bool:
-    """"CSA", "ITU-R", "GovTech" are acronyms; "France" is not."""
-    return sum(c.isupper() for c in word) >= 2
+    """"CSA", "ITU-R", "GovTech", "EXIM Bank" are acronyms; "France" and "IDB
+    Invest" (an arm of the bank, named in brackets) are not."""
+    first, _, second = word.partition(" ")
+    return sum(c.isupper() for c in first) >= 2 and (not second or second in rules().heads)
 
 
 def _defines_acronym(text: str, pos: int) -> bool:
@@ -181,7 +205,8 @@ class OrganizationFinder:
         if not left:
             return False
         word, pos = left
-        if not word[0].isupper() or is_stop_word(word) or word.isupper() or word in self.country_names:
+        if not word[0].isupper() or is_stop_word(word) or word.isupper() or word in self.country_names \
+                or word in self.rules.heads:  # "... Bureau and Civil Aviation Authority": two names
             return False
         if self.country_at(right_start) or word in self.registry.by_surface:
             return False
@@ -189,12 +214,19 @@ class OrganizationFinder:
         # Analysis Center", "of Nippon Telegraph and Telephone Corporation".
         for _ in range(3):
             before = previous_word(self.text, pos)
+            if before and before[0] in ("of", "for", "on"):
+                # "University of Chicago and Purdue University": the words are the
+                # complement of another name, and "and" joins two names.
+                owner = previous_word(self.text, before[1])
+                return not owner or owner[0] not in self.rules.heads
             if not before or not before[0][0].isupper() or is_stop_word(before[0]):
                 return True
             if before[0].endswith(("’s", "'s")):
                 return False
             if before[0] in self.country_names:
-                return False
+                # "U.S. Food and Drug Administration": a country may open the name.
+                opener = previous_word(self.text, before[1])
+                return not opener or not opener[0][0].isupper()
             pos = before[1]
         return False
 
@@ -205,6 +237,7 @@ class OrganizationFinder:
         prep = _PREP.match(text, end)
         if not prep:
             return end, None, -1
+        head = text[text.rfind(" ", 0, end) + 1:end]
         country = self.country_at(prep.end())
         if country and (prep.group().strip().startswith("of")):
             return country.end, country, end
@@ -213,8 +246,8 @@ class OrganizationFinder:
         seq = _CAPSEQ.match(text, prep.end())
         if not seq or is_stop_word(seq.group().split()[0]) or self.country_at(prep.end()):
             return end, None, -1
-        end = seq.end()
-        while True:
+        end, owned = _before_possessive(seq)
+        while not owned:
             sep = _SEP.match(text, end)
             if not sep:
                 return end, None, -1
@@ -233,9 +266,27 @@ class OrganizationFinder:
                     or (first.endswith(("’s", "'s")) and ("and" in joined or "," in joined)) \
                     or first in self.rules.heads \
                     or ("the" in joined.lower() and self._has_head(seq.group())) \
-                    or (first.isupper() and first in self.registry.by_acronym and "," in joined):
+                    or (first.isupper() and first in self.registry.by_acronym and "," in joined) \
+                    or self._starts_another_name(seq.group(), joined, head, after):
                 return end, None, -1
-            end = seq.end()
+            end, owned = _before_possessive(seq)
+        return end, None, -1
+
+    def _starts_another_name(self, words: str, joined: str, head: str, at: int) -> bool:
+        """True when the words after a separator are the next item of a list, not
+        the rest of a portfolio: after a comma, words holding a head noun or
+        opening a person's title ("Department of Defense, and National Security
+        Council", "Ministry of Foreign Affairs, and the Chairman of ..."); after
+        "and", a name with the same head ("University of Chicago and Purdue
+        University").  "Office of International Affairs, Commerce and
+        Information Policy Bureau" stays one name."""
+        if "," in joined:
+            # The whole next name, over its own "and"/"of": "the National Economic
+            # and Development Authority".
+            run = _NAME_RUN.match(self.text, at) if "and" in joined else None
+            if self._has_head(run.group() if run else words) or self.rules.title_regex.match(words):
+                return True
+        return "and" in joined and words.split()[-1] == head
 
     # ------------------------------------------------------------------ rules
     def head_mentions(self) -> list[Mention]:
@@ -256,6 +307,11 @@ class OrganizationFinder:
                 continue
             takes_complement, scope = self.rules.heads.get(head, (False, "any"))
             start = self.left_edge(head_start)
+            qualifier = self.country_at(start) if head in _QUALIFIED_HEADS else None
+            if qualifier is not None and qualifier.end + 1 == head_start:
+                start = head_start  # "Singapore Ministry of Defence" is Singapore's "Ministry of Defence"
+            else:
+                qualifier = None
             end, of_country, of_start = self.right_edge(head_end, takes_complement)
             has_left = start < head_start
             has_complement = end > head_end and of_country is None or of_start > head_end
@@ -275,7 +331,7 @@ class OrganizationFinder:
                 continue  # "27th Japan-EU ...", "the 4th OECD Global Forum": an event
             if "-" in first and head in _BILATERAL_HEADS and self._is_compound_of_parties(start, first):
                 continue
-            country = of_country.canonical if of_country else None
+            country = of_country.canonical if of_country else (qualifier.canonical if qualifier else None)
             # (A possessive ends right before the name: test that before searching.)
             possessive = _POSSESSIVE.search(text, max(0, start - 40), start) \
                 if text[start - 3:start] in ("'s ", "’s ") else None
@@ -318,11 +374,53 @@ class OrganizationFinder:
                 named += 1
         return named >= 2
 
+    def _with_own_country(self, hit: Hit, body: Body) -> Hit:
+        """A registry name written after its own country's abbreviation is that
+        longer name: "U.S. Development Finance Corporation", "U.S. Treasury
+        Department" (a full name qualifies: "Singapore Infocomm Media Development
+        Authority" is the "Infocomm Media Development Authority")."""
+        if hit.start < 3 or self.text[hit.start - 1] != " " or body.country is None \
+                or hit.surface.split(" ")[0] in _QUALIFIED_HEADS:
+            return hit
+        before = previous_word(self.text, hit.start)
+        country = self.country_at(before[1]) if before else None
+        if country is None or country.canonical != body.country or country.end != hit.start - 1 \
+                or self.text[country.start - 1:country.start] in ("-", "–") \
+                or not _abbreviated(self.text[country.start:country.end]):
+            return hit
+        return Hit(country.start, hit.end, self.text[country.start:hit.end], hit.categories)
+
+    def plural_mentions(self) -> list[Mention]:
+        """One name per portfolio after a plural head: "the U.S. Departments of
+        Commerce and State" names the "U.S. Department of Commerce" and the "U.S.
+        Department of State"."""
+        found = []
+        for match in _PLURAL_HEADS.finditer(self.text):
+            head = _SINGULAR[match.group("heads")]
+            first, second = match.group("first"), match.group("second")
+            start, country, code = match.start(), "", None
+            before = previous_word(self.text, start)
+            owner = self.country_at(before[1]) if before else None
+            if owner is not None and owner.end == start - 1:
+                start, country, code = owner.start, self.text[owner.start:start], owner.canonical
+            found.append(Mention(start, match.end("first"), "ORG", f"{country}{head} of {first}", "org_head",
+                                 country=code, title="national|-1"))
+            found.append(Mention(match.start("second"), match.end("second"), "ORG", f"{country}{head} of {second}",
+                                 "org_head", country=code, title="national|-1"))
+        return found
+
     def registry_mentions(self) -> list[Mention]:
         found = []
         for hit in self.hits:
             if "body" in hit.categories:
                 body = self.registry.by_surface[hit.surface]
+                hit = self._with_own_country(hit, body)
+                unit = _CAPSEQ.match(self.text, hit.end + 1) if self.text[hit.end:hit.end + 1] == " " else None
+                if unit and len(unit.group().split()) <= 3 and unit.group().split()[-1] in self.rules.heads:
+                    # A unit of the body: "United Nations General Assembly Second Committee".
+                    found.append(Mention(hit.start, unit.end(), "ORG", self.text[hit.start:unit.end()],
+                                         "org_registry", country=body.country))
+                    continue
                 if body.acronym and body.acronym in hit.surface and hit.surface != body.name:
                     # "GovTech Singapore" is the Government Technology Agency.
                     found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
@@ -337,6 +435,18 @@ class OrganizationFinder:
                 found.append(Mention(hit.start, hit.end, "ORG", body.name, "org_registry",
                                      acronym=hit.surface, country=body.country))
         return found
+
+
+def _before_possessive(seq: re.Match) -> tuple[int, bool]:
+    """End of a capitalized run, cut before a possessive that hands the phrase on to
+    another organization ("Department of Defense’s Defense Innovation Unit"), and
+    whether it was cut; "of Japan's ICT and Postal Services" runs on."""
+    words = seq.group()
+    heads = rules().heads
+    for match in re.finditer(r"[’']s\b", words):
+        if any(w in heads for w in words[match.end():].split()):
+            return seq.start() + match.start(), True
+    return seq.end(), False
 
 
 def _inside_any(mention: Mention, others: list[Mention], starts: list[int] | None = None) -> bool:
@@ -400,6 +510,11 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     finder = finder or OrganizationFinder(text, country_mentions, hits)
     registry = finder.registry
     heads = finder.head_mentions()
+    plural = finder.plural_mentions()
+    if plural:
+        heads = [h for h in heads if not any(p.start <= h.start < p.end or h.start <= p.start < h.end
+                                             for p in plural)] + plural
+        heads.sort(key=lambda m: (m.start, -m.end))
     registered = finder.registry_mentions()
     registered_starts = [m.start for m in registered]
     heads = [h for h in heads if not _inside_any(h, registered, registered_starts)]
@@ -408,6 +523,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     # A body's name that opens a longer name is not a mention of its own.
     listed = heads + [m for m in registered
                       if (m.start, m.end) not in head_spans and head_ends.get(m.start, 0) <= m.end]
+    listed += _named_after_country(text, country_mentions, {m.end for m in listed}, finder)
     by_end = {m.end: m for m in listed}
     by_start = {m.start: m for m in listed}
 
@@ -449,6 +565,7 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
     for mention, short in kept_endings:
         if short in canonicals:
             mention.canonical = short
+    _one_name_per_body(listed, defined, finder)
 
     # Bare acronyms.
     full_names = {m.canonical: m for m in listed}
@@ -473,9 +590,83 @@ def find_organizations(text: str, country_mentions: list[Mention], hits: list[Hi
             acronym_mentions.append(Mention(match.start(), match.end(), "ORG", body.name, "org_acronym",
                                             acronym=acronym, country=body.country, title="registry"))
     mentions = listed + acronym_mentions
-    used = {m.group() for m in acronyms} | {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
+    # An acronym inside a longer registry name ("IDB Invest") is not a use of it.
+    inside = {pos for m in registered if m.end - m.start > 6 for pos in range(m.start, m.end)}
+    used = {m.group() for m in acronyms if m.start() not in inside}
+    used |= {m.acronym for m in listed if m.rule == "org_registry" and m.acronym}
     _fill_document_fields(mentions, used, country_mentions, registry)
     return mentions
+
+
+def _named_after_country(text: str, country_mentions: list[Mention], taken_ends: set[int],
+                         finder: OrganizationFinder) -> list[Mention]:
+    """Names that end with their country and define an acronym, without a head
+    noun: "Export Finance Australia (EFA)", "AI Singapore (AISG)"."""
+    found = []
+    for country in country_mentions:
+        if country.end in taken_ends or text[country.end:country.end + 2] != " (":
+            continue
+        match = _DEFINITION_AFTER.match(text, country.end)
+        if not match or not _is_acronym(match.group(1)) or " " in match.group(1):
+            continue
+        start = finder.left_edge(country.start)
+        name = text[start:country.end]
+        if start < country.start and _spells(match.group(1), name):
+            found.append(Mention(start, country.end, "ORG", name, "org_acronym_definition",
+                                 country=country.canonical, title="national|-1"))
+    return found
+
+
+def _spells(acronym: str, name: str) -> bool:
+    """The acronym's letters appear in order in the name, the first one opening it."""
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    low = name.lower()
+    if not letters or not low.startswith(letters[0]):
+        return False
+    pos = 0
+    for letter in letters:
+        pos = low.find(letter, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+def _abbreviated(country: str) -> bool:
+    """"U.S.", "UK": a country abbreviation that is part of its bodies' names."""
+    return "." in country or (country.isupper() and len(country) <= 3)
+
+
+def _one_name_per_body(listed: list[Mention], defined: dict[str, Mention], finder: OrganizationFinder) -> None:
+    """Every mention of one body gets the longest name the document writes for it:
+    the registry's surfaces of one body ("State Department", "U.S. Department of
+    State"), a name and the same name after a country ("Department of Commerce",
+    "U.S. Department of Commerce"), and a defined acronym used as a name ("EXIM
+    Bank" after "Export-Import Bank of the United States (EXIM Bank)")."""
+    registry = finder.registry
+    longest: dict[int, str] = {}
+    for m in listed:
+        body = registry.by_surface.get(m.canonical)
+        if body is not None and len(m.canonical) > len(longest.get(id(body), "")):
+            longest[id(body)] = m.canonical
+    canonicals = {m.canonical for m in listed}
+    prefixed: dict[str, str] = {}
+    for name in canonicals:
+        first, _, rest = name.partition(" ")
+        if first in finder.country_names and (rest in canonicals or rest in registry.by_surface):
+            if _abbreviated(first):
+                prefixed[rest] = name
+            else:
+                prefixed[name] = rest  # "Singapore Infocomm Media Development Authority"
+    for m in listed:
+        target = defined.get(m.canonical)
+        if target is not None and target is not m:
+            m.canonical, m.acronym = target.canonical, m.canonical
+            continue
+        body = registry.by_surface.get(m.canonical)
+        if body is not None:
+            m.canonical = longest[id(body)]
+        m.canonical = prefixed.get(m.canonical, m.canonical)
 
 
 def _definitions_by_colon(text: str):

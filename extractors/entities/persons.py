@@ -3,9 +3,11 @@ Trade and Industry of METI", "Prime Minister of Japan Her Excellency Takaichi
 Sanae", "Prime Minister Modi of India", "Minister of Internal Affairs and
 Communications Suzuki", "President Joseph R. Biden, Jr.".
 
-Two rule families: ``person_honorific`` (an honorific, a name, an optional
-appositive title) and ``person_title`` (a title word from
-``data/person_titles.txt``, its "of/for ..." portfolio, then a name).  Names
+Three rule families: ``person_honorific`` (an honorific, a name, an optional
+appositive title), ``person_title`` (a title word from
+``data/person_titles.txt``, its "of/for ..." portfolio, then a name; a plural
+title before two names gives both) and ``person_appositive`` (a full name,
+then ", (the) <title>": "Penny Wong, Minister for Foreign Affairs").  Names
 keep the order and case as written (family-name-first and all-caps family names
 are normal in the genre); honorifics are dropped.  The country comes from the
 title ("of Japan"), a body named in it (METI -> JPN), "from <country or body>"
@@ -30,11 +32,14 @@ _PARTICLE = r"(?:von|van|der|den|de|del|da|das|dos|du|di|bin|binti|al|el|la|le)"
 _NAME = re.compile(rf"{_NAME_PART}(?:(?: {_PARTICLE}){{0,2}} {_NAME_PART}){{0,4}}(?:,? Jr\.)?")
 _FOLLOWING_WORD = re.compile(r" ([A-Za-z]+)\b")
 _LINK_BEFORE_TITLE = re.compile(r"(?:,? and(?: the)?|,)\s*$")
-_PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
+_PORTFOLIO = re.compile(r" (?:of|for)(?: the)? [A-Z][\w’'\-]*(?:(?:,? and(?: the)?|,| &| of(?: the)?| for)? [A-Z][\w’'\-]*)*")
 _APPOSITIVE_END = re.compile(
-    r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|;|\.\s|\.$|\n|\s\(|"
+    r",\s+(?:and|as|who|which|said|at the (?:meeting|event))\b|,\s+(?=[a-z])|;|\.\s|\.$|\n|\s\(|"
     r",\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b|\s+and\s+(?:Mr|Ms|Mrs|Dr|H\.E|His|Her)\b")
 _FROM = re.compile(r"\s+from\s+(?:the\s+)?")
+_AND_NAME = re.compile(rf",? and ({_NAME.pattern})")
+# The name that ends right before a comma (searched in a window ending there).
+_NAME_BEFORE = re.compile(rf"{_NAME_PART}(?:(?: {_PARTICLE}){{0,2}} {_NAME_PART}){{1,3}}$")
 _OF_AFTER_NAME = re.compile(r" of (?:the )?")
 _MONTHS = frozenset("January February March April May June July August September October November December "
                     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
@@ -46,15 +51,18 @@ class PersonRules:
     honorifics: frozenset[str]
     portfolio_words: frozenset[str]
     postnominals: frozenset[str]  # "MP", "QC", "OBE": after a name, not part of it
+    plural_titles: frozenset[str]  # "Foreign Ministers": the title of the two names after it
 
 
 @lru_cache(maxsize=1)
 def rules() -> PersonRules:
+    titles = frozenset(read_lines("person_titles.txt"))
     return PersonRules(
         title_regex=re.compile(trie_regex(read_lines("person_titles.txt")).pattern),
         honorifics=frozenset(read_lines("honorifics.txt")),
         portfolio_words=frozenset(read_lines("portfolio_words.txt")),
         postnominals=frozenset(read_lines("postnominals.txt")),
+        plural_titles=frozenset(t for t in read_lines("person_titles.txt") if t.endswith("s") and t[:-1] in titles),
     )
 
 
@@ -133,6 +141,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         return False
 
     title_starts = sorted(h.start for h in hits if "person_title" in h.categories)
+    org_ends = {m.end: m for m in org_mentions}
 
     # Title, optional portfolio, optional honorific, name.
     for match in hits:
@@ -145,6 +154,11 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             if before is None or before[0] not in r.portfolio_words or before[0] in countries().names:
                 break
             title_start = before[1]
+        # "European Commission Executive Vice President", "U.S. Department of Labor
+        # Under Secretary": the body the office belongs to opens the title.
+        owner = org_ends.get(title_start - 1) if text[title_start - 1:title_start] == " " else None
+        if owner is not None:
+            title_start = owner.start
         portfolio = _PORTFOLIO.match(text, title_end)
         pos = portfolio.end() if portfolio else title_end
         portfolio_text = portfolio.group() if portfolio else ""
@@ -173,7 +187,7 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             # the trailing words that are not part of the portfolio.
             words = portfolio_text.split(" ")
             tail = []
-            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 2 \
+            while len(words) > 3 and not _is_non_name(words[-1], r) and len(tail) < 3 \
                     and not words[-1].endswith(","):  # "of the European Commission, Ursula ..."
                 tail.insert(0, words.pop())
             if not tail:
@@ -182,6 +196,8 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             name_start = pos + 1
         elif text[pos:pos + 1] == " ":
             name_start = pos + 1
+        elif text[pos:pos + 2] == ", ":
+            name_start = pos + 2  # "Japan's Foreign Minister, Yoko Kamikawa, said"
         if name_start is None or name_start in found:
             continue
         name_match = _NAME.match(text, name_start)
@@ -190,6 +206,9 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
         name = _clean_name(name_match.group(), r)
         if not name or any(_is_non_name(w.rstrip(","), r) for w in name.split()[:1]):
             continue
+        if name_start == pos + 2 and (len(name.split()) < 2 or r.title_regex.match(name)
+                                      or text[name_start + len(name):name_start + len(name) + 1] not in (",", ".")):
+            continue  # only a full name set off by commas
         if text[name_start + len(name):name_start + len(name) + 1].isalnum():
             continue
         end = name_start + len(name)
@@ -210,6 +229,15 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             country = ""
         country = country or country_after(end) or (None if country == "" else home)
         found[name_start] = Mention(name_start, end, "PERSON", name, "person_title", title=title, country=country)
+        if match.surface in r.plural_titles:
+            # "Executive Vice Presidents Margrethe Vestager and Valdis Dombrovskis"
+            found[name_start].title = " ".join((text[title_start:title_end - 1] + text[title_end:pos]).split())
+            second = _AND_NAME.match(text, end)
+            if second and not _is_non_name(second.group(1).split()[0], r):
+                other = _clean_name(second.group(1), r)
+                if other:
+                    found[second.start(1)] = Mention(second.start(1), second.start(1) + len(other), "PERSON", other,
+                                                     "person_title", title=found[name_start].title, country=country)
     # Honorific, name, optional ", <title>".
     chained = {end_ for end_ in honorific_ends.values()}
     for start_ in sorted(honorific_ends):
@@ -234,6 +262,34 @@ def find_persons(text: str, country_mentions: list[Mention], org_mentions: list[
             country = ""
         country = country or country_after(end) or (None if country == "" else home)
         found[start] = Mention(start, end, "PERSON", name, "person_honorific", title=title, country=country)
+
+    # Name, then ", <title>" without an honorific: "Penny Wong, Minister for
+    # Foreign Affairs", "Jean Chrétien, the Prime Minister of Canada".
+    for title_start_ in title_starts:
+        comma = title_start_ - 2 if text[title_start_ - 2:title_start_] == ", " else \
+            title_start_ - 6 if text[title_start_ - 6:title_start_] == ", the " else -1
+        if comma < 3:
+            continue
+        named = _NAME_BEFORE.search(text, max(0, comma - 60), comma)
+        if not named or named.start() in found:
+            continue
+        words = named.group().split()
+        if not 2 <= len(words) <= 4 or any(_is_non_name(w.rstrip(","), r) for w in words) \
+                or (named.start() and (text[named.start() - 1].isalnum() or text[named.start() - 1] in "-–.’'")):
+            continue
+        start, end = named.span()
+        if r.title_regex.match(text, start) or any(m.start < end and start < m.end for m in org_mentions) \
+                or any(m.start <= start < m.end for m in found.values()):
+            continue  # "Tokyo Electric Power Company, President of ..." names a body
+        title, t_start, t_end = _appositive_title(text, end, r, allow_article=True)
+        if not title:
+            continue
+        title, country = _trim_title(text, title, t_start, t_end, orgs_at, countries_at)
+        country = country or country_in(t_start, t_end) or _ministry_country(title, org_mentions)
+        if country is None and international_body_in(t_start, t_end):
+            country = ""
+        country = country or country_after(end) or (None if country == "" else home)
+        found[start] = Mention(start, end, "PERSON", named.group(), "person_appositive", title=title, country=country)
 
     # A title word inside a name read after an honorific is not a title ("the
     # Hon Madeleine King MP": "King" there is a name).
@@ -260,12 +316,16 @@ def _after_postnominals(text: str, end: int, r: PersonRules) -> int:
 def _join_short_names(persons: list[Mention]) -> list[Mention]:
     """A one-word name that is a word of exactly one longer name of the document
     is that person ("Minister Lee" after "Minister Lee Jong-ho")."""
+    def words(name: str) -> set[str]:
+        return set(re.sub(r"[,.]", " ", name).split()) | set(re.sub(r"[,.\-]", " ", name).split())
+
     full = {m.canonical: m for m in persons if len((m.canonical or "").split()) > 1}
     for m in persons:
-        if len((m.canonical or "").split()) != 1:
+        if not m.canonical:
             continue
-        owners = [f for name, f in full.items() if m.canonical in name.replace("-", " ").split()
-                  or m.canonical in name.split()]
+        own = set(re.sub(r"[,.]", " ", m.canonical).split())
+        # "Biden" and "López Obrador" are "Joseph R. Biden, Jr." and "Andrés Manuel López Obrador".
+        owners = [f for name, f in full.items() if name != m.canonical and own < words(name)]
         if len(owners) == 1:
             owner = owners[0]
             m.canonical = owner.canonical
@@ -274,10 +334,13 @@ def _join_short_names(persons: list[Mention]) -> list[Mention]:
     return persons
 
 
-def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | None, int, int]:
+def _appositive_title(text: str, name_end: int, r: PersonRules,
+                      allow_article: bool = False) -> tuple[str | None, int, int]:
     if text[name_end:name_end + 2] != ", ":
         return None, -1, -1
     start = name_end + 2
+    if allow_article and text[start:start + 4] == "the ":
+        start += 4
     if not r.title_regex.match(text, start):
         return None, -1, -1
     stop = _APPOSITIVE_END.search(text, start, start + 200)
@@ -286,11 +349,17 @@ def _appositive_title(text: str, name_end: int, r: PersonRules) -> tuple[str | N
 
 
 def _trim_title(text: str, title: str, start: int, end: int, orgs_at: dict, countries_at: dict):
-    """Drop a trailing "of <body>" that names the person's organization, not the
-    office ("... of METI"); its country is the person's. "of Japan" stays."""
+    """Drop a trailing "of <body>" that names the person's organization after an
+    office that has its own portfolio ("State Minister of Economy, Trade and
+    Industry of METI", "Vice-Minister for Digital Transformation of the Digital
+    Agency"); its country is the person's.  Where the body is the office's only
+    complement it stays ("Secretary-General of the United Nations"), and so
+    does "of Japan"."""
     for match in re.finditer(r" of (?:the )?", title):
         target = orgs_at.get(start + match.end())
         if target is not None and target.end >= end - 1 and (start + match.end()) not in countries_at:
+            if not re.search(r" (?:of|for) ", title[:match.start()]):
+                return " ".join(title.split()), target.country
             return " ".join(title[:match.start()].split()), target.country
     return " ".join(title.split()), None
 

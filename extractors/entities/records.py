@@ -5,22 +5,19 @@
 span's offsets, label, text and entity attributes.  Iterating a SpanGroup builds
 a spaCy ``Span`` per entity (and Tokens for its offsets), and each ``span._.x``
 builds an ``Underscore`` object; for documents with hundreds of entities that
-cost more than the rules that read them.  The component leaves its own offsets
-here, so the records are built from them and ``doc.user_data`` (where
-``span._.x`` reads) without touching a Span.
+cost more than the rules that read them.  The component leaves its records in
+the registered ``doc._.entity_layer`` extension (``extractors/spans.py``) beside
+the group they describe, so they are read without touching a Span; the spans'
+own ``canonical``, ``acronym``, ``country`` and ``title`` are read from them too
+(``extractors/spans.py``).
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
 from extractors import spans
-
-# spaCy keeps span extension values in ``doc.user_data`` under
-# ``("._.", name, start_char, end_char)`` (``spacy.tokens.underscore``).
-UNDERSCORE_KEY = "._."
 
 
 @dataclass(slots=True, eq=False, repr=False)  # eq=False: hashable, compared by identity
@@ -51,42 +48,40 @@ class EntityRecord:
         return f"EntityRecord({self.label_}, {self.start_char}, {self.end_char}, {self.text!r})"
 
 
-# Per doc: the span group the component made, its (start_char, end_char, label)
-# per span, and the records once built.  Weak keys: a doc's entry goes with it.
-_MADE: "weakref.WeakKeyDictionary[Doc, list]" = weakref.WeakKeyDictionary()
+@dataclass(slots=True, eq=False)
+class EntityLayer:
+    """What the entity component set on one doc: the span group and one record
+    per span, in group order.  Kept in ``doc._.entity_layer``; valid only while
+    ``doc.spans["entities"]`` is still this very group, unedited."""
 
+    group: object  # the SpanGroup
+    records: list[EntityRecord]
+    by_span: dict | None = None  # (start_char, end_char, label) -> record, built on first use
 
-def remember(doc: Doc, group, offsets: list[tuple[int, int, str]]) -> None:
-    """For the entity component: the group it set and each span's offsets and label,
-    whose attributes it wrote to ``doc.user_data`` under spaCy's keys."""
-    _MADE[doc] = [group, offsets, None]
+    def describes(self, group) -> bool:
+        return self.group is group and len(self.records) == len(group)
+
+    def attribute(self, name: str, start_char: int, end_char: int, label: str):
+        """``span._.<name>`` of the layer's span at these offsets with this label
+        (None for a span the layer did not make)."""
+        if self.by_span is None:
+            self.by_span = {(r.start_char, r.end_char, r.label_): r for r in self.records}
+        record = self.by_span.get((start_char, end_char, label))
+        return None if record is None else getattr(record, name)
 
 
 def entity_records(doc: Doc, text: str | None = None) -> list[EntityRecord]:
     """``doc.spans["entities"]`` as ``EntityRecord``s, in span order; ``[]`` without
-    entities.  ``text``: the doc's text when the caller has it (``Doc.text`` joins
-    every token anew).
+    entities.  ``text``: unused, kept for callers that pass the doc's text.
 
-    Built once per doc from the component's own offsets; read from the spans
-    themselves when the group is not the one the component left (replaced,
-    edited, or set by other code).  The records are shared: read them, do not
-    change them."""
+    The component's own records while the group is the one it left; read from
+    the spans themselves when the group was replaced, edited or set by other
+    code.  The records are shared: read them, do not change them."""
     group = doc.spans.get(spans.ENTITIES)
     if group is None or not len(group):
         return []
-    made = _MADE.get(doc)
-    if made is None or made[0] is not group or len(made[1]) != len(group):
+    layer = doc._.entity_layer
+    if layer is None or not layer.describes(group):
         return [EntityRecord(s.label_, s.start_char, s.end_char, s.text, s._.canonical, s._.acronym,
                              s._.country, s._.title, s._.rule) for s in group]
-    if made[2] is None:
-        if text is None:
-            from extractors.entities.component import document_text
-            text = document_text(doc)
-        get = doc.user_data.get
-        key = UNDERSCORE_KEY
-        made[2] = [EntityRecord(label, start, end, text[start:end],
-                                get((key, "canonical", start, end)), get((key, "acronym", start, end)),
-                                get((key, "country", start, end)), get((key, "title", start, end)),
-                                get((key, "rule", start, end)))
-                   for start, end, label in made[1]]
-    return list(made[2])
+    return list(layer.records)
