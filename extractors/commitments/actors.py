@@ -27,6 +27,7 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z])")
 # An agency by its acronym alone as the subject ("This fall, USAID will deploy ..."),
 # when the entity layer does not know it.
 _ACRONYM_SUBJECT = re.compile(r"(?:^|,\s+|\b[Tt]he\s+)([A-Z][A-Z0-9&]{2,7})\s*$")
+_GOVERNMENT_SUBJECT = re.compile(r"(?:^|,\s+|\b)(?:[Tt]he|[Tt]his|[Oo]ur|[Mm]y)\s+([A-Za-z]+)\s*$")
 # How far into the text the parties are looked for when the opening names none.
 _FIRST_PARTIES_CHARS = 2000
 # How far back "both countries" / "the dialogue" may look for the partner country.
@@ -366,6 +367,10 @@ class ActorResolver:
         acronym = _ACRONYM_SUBJECT.search(region)
         if acronym and acronym.group(1).lower() not in self.lexicon.party_phrases:
             return [acronym.group(1)]
+        government = _GOVERNMENT_SUBJECT.search(region)
+        if government and government.group(1).lower() in self._name_of.government_nouns and len(self.home) == 1:
+            # "The Administration will ...", named by no country: the document's own government.
+            return list(self.home)
         return None
 
     def _reported_subject(self, start: int, pronoun: int) -> list[str] | None:
