@@ -14,9 +14,9 @@ def _run(args) -> int:
 
     try:
         if args.no_prefect:
-            from pipelines.run.execute import run_pipeline
+            from pipelines.run.execute import progress_to_stderr, run_pipeline
 
-            summary = run_pipeline(args.raw, args.processed, full=args.full).__dict__
+            summary = run_pipeline(args.raw, args.processed, full=args.full, report=progress_to_stderr).__dict__
         else:
             from pipelines.flows.ingest import ingest, task_runner
             from pipelines.settings import get_settings

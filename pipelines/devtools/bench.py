@@ -350,9 +350,9 @@ def _run_worker(raw: str, processed: str, workers: int) -> dict:
     reset_peak_rss()
     with stopwatch() as t:
         summary = run_pipeline(raw, processed, settings=_settings(workers))
-    from pipelines.run.isolation import close_idle_zygotes
+    from pipelines.run.isolation import shutdown
 
-    close_idle_zygotes()  # a pooled zygote counts among the children only once it has exited
+    shutdown()  # workers count among the children only once they have exited
     return {"s": t["s"], "peak_mb": peak_rss_mb(), "children_peak_mb": children_peak_rss_mb(),
             "seen": summary.seen, "failed": summary.failed, "rows": summary.rows}
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,15 +91,20 @@ def load_state(store: Store) -> StoredState:
 
 
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
-                      settings: Settings, ingested_at: datetime, spool: SpoolWriter) -> list[Processed]:
+                      settings: Settings, ingested_at: datetime, spool: SpoolWriter,
+                      on_document=None) -> list[Processed]:
     """Read and extract a batch of files into the spool; content already stored at the current
     version is skipped.  known maps doc_id -> stored extractor_version.
     """
+    from pipelines.run import isolation
+
     current = fingerprint.full_version()
     processed: list = [None] * len(files)
 
     def jobs():  # lazily, so only the documents in flight are held in memory
         for i, f in enumerate(files):
+            if isolation.stopping():
+                raise isolation.Interrupted("the run is stopping")
             if f.refusal:
                 processed[i] = spool.add(unreadable(f.rel, f.refusal, ingested_at))
                 continue
@@ -113,26 +122,34 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
                 continue
             yield i, f.path, f.rel, data
 
-    if settings.workers > 0:  # per-document time and memory bounds (pipelines/workers.py)
-        from pipelines.run.isolation import process_in_workers
-
-        done = process_in_workers(jobs(), settings, ingested_at)
+    if settings.workers > 0:  # per-document time and memory bounds (pipelines/run/isolation.py)
+        done = isolation.process_in_workers(jobs(), settings, ingested_at)
     else:
         done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data in jobs())
     for i, result in done:
         processed[i] = spool.add(result)
+        if on_document is not None:
+            on_document()
     spool.close()
     return processed
 
 
-def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter) -> list[Processed]:
+def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter, on_document=None) -> list[Processed]:
     """Re-run the extractors on stored clean text, without touching raw/."""
     documents = store.read_arrow("documents", doc_ids=doc_ids).to_pylist()
     blocks = store.read_arrow("blocks", doc_ids=doc_ids).to_pylist()
     by_doc: dict[str, list[dict]] = {}
     for b in blocks:
         by_doc.setdefault(b["doc_id"], []).append(b)
-    processed = [spool.add(reextract(d, by_doc.get(d["doc_id"], []))) for d in documents]
+    from pipelines.run import isolation
+
+    processed = []
+    for d in documents:
+        if isolation.stopping():
+            raise isolation.Interrupted("the run is stopping")
+        processed.append(spool.add(reextract(d, by_doc.get(d["doc_id"], []))))
+        if on_document is not None:
+            on_document()
     spool.close()
     return processed
 
@@ -269,14 +286,45 @@ def spool_writer(batches: Batches, label: str) -> SpoolWriter:
     return SpoolWriter(batches.spool_dir, label, PER_DOC)
 
 
-def run_in_process(batches: Batches) -> list[Processed]:
-    # One call for all batches: one worker pool per run (a pool's zygote costs seconds of spaCy start-up).
+class Progress:
+    """Documents done of the run's total, docs/s and ETA, reported every ``every_s`` seconds
+    (and at the end) to ``report`` (stderr on the CLI, the flow run's logger under Prefect)."""
+
+    def __init__(self, total: int, report=None, every_s: float = 10.0):
+        self.total, self.report, self.every_s = total, report, every_s
+        self.done = 0
+        self.started = self.last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def advance(self, n: int = 1) -> None:
+        with self._lock:
+            self.done += n
+            now = time.monotonic()
+            if self.report is not None and self.total and (now - self.last >= self.every_s or self.done >= self.total):
+                self.last = now
+                self.report(self.line(now))
+
+    def line(self, now: float | None = None) -> str:
+        elapsed = max(1e-9, (now or time.monotonic()) - self.started)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate else float("inf")
+        return (f"{self.done}/{self.total} documents, {rate:.1f} docs/s, "
+                f"{elapsed:.0f} s elapsed, ETA {eta:.0f} s")
+
+
+def progress_to_stderr(line: str) -> None:
+    print(f"accords: {line}", file=sys.stderr, flush=True)
+
+
+def run_in_process(batches: Batches, progress: Progress | None = None) -> list[Processed]:
+    # One call for all batches; the worker pool is shared anyway (pipelines/run/isolation.py).
+    advance = progress.advance if progress is not None else None
     files = [f for batch in batches.read for f in batch]
     processed = process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
-                                  spool_writer(batches, batches.read_label(0)))
+                                  spool_writer(batches, batches.read_label(0)), advance)
     store = Store(batches.processed_dir)
     for i, batch in enumerate(batches.reextract):
-        processed += reextract_documents(batch, store, spool_writer(batches, batches.reextract_label(i)))
+        processed += reextract_documents(batch, store, spool_writer(batches, batches.reextract_label(i)), advance)
     return processed
 
 
@@ -284,18 +332,49 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+@contextmanager
+def stop_on_signals():
+    """SIGTERM and Ctrl-C stop the run within seconds: workers are killed at once, every batch
+    still running raises ``Interrupted`` at its next document, and the main thread leaves
+    (SystemExit for SIGTERM, KeyboardInterrupt for Ctrl-C) through the cleanups that drop the
+    staged version and the spool, so the previous tables stay current."""
+    from pipelines.run import isolation
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        isolation.shutdown(interrupt=True)
+        print(f"accords: stopping ({signal.Signals(signum).name}); the previous tables stay current",
+              file=sys.stderr, flush=True)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    isolation.reset_interrupt()
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        if isolation.stopping():  # batches still running in threads see the flag until the next run
+            isolation.shutdown()
+
+
 def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = False,
-                settings: Settings | None = None, execute=run_in_process) -> RunOutcome:
+                settings: Settings | None = None, execute=run_in_process, report=None) -> RunOutcome:
     """Plan under the store lock, hand the batches to ``execute``, merge and commit.
 
-    ``execute(batches) -> Processed per document, in batch order``: a loop here, Prefect
-    tasks in the flow; the rows travel through the run's spool directory.
+    ``execute(batches, progress) -> Processed per document, in batch order``: a loop here,
+    Prefect tasks in the flow; the rows travel through the run's spool directory.
     """
     settings = settings or get_settings()
     raw_dir, processed_dir = Path(raw_dir), Path(processed_dir)
     store = Store(processed_dir)
     started = time.perf_counter()
-    with store.lock(settings.lock_timeout_s):
+    with stop_on_signals(), store.lock(settings.lock_timeout_s):
         spool_root = processed_dir / ".runs"
         shutil.rmtree(spool_root, ignore_errors=True)  # spools of killed runs; none is live under the lock
         stored = load_state(store)
@@ -304,8 +383,9 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
         batches = Batches(raw_dir, processed_dir, stored.versions, settings, run_started_at(),
                           _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size),
                           spool_dir)
+        progress = Progress(len(plan.to_read) + len(plan.to_reextract), report)
         try:
-            processed = execute(batches)
+            processed = execute(batches, progress)
             summary = commit_results(plan, processed, store, Spool(spool_dir), stored)
         except OSError as exc:
             if exc.errno in TRANSIENT_ERRNOS:
@@ -318,9 +398,9 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
 
 
 def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
-                 settings: Settings | None = None) -> RunSummary:
-    """One incremental run without Prefect."""
-    return execute_run(raw_dir, processed_dir, full, settings).summary
+                 settings: Settings | None = None, report=None) -> RunSummary:
+    """One incremental run without Prefect; ``report`` gets the progress lines."""
+    return execute_run(raw_dir, processed_dir, full, settings, report=report).summary
 
 
 def commit_results(plan: Plan, processed: list[Processed], store: Store, spool: Spool,
