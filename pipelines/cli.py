@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pdf-pages", type=int, default=60, help="pages of rendered PDF to read")
     bench.add_argument("--work", type=Path, default=Path("build/bench"))
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--stages", nargs="+", choices=("read", "extract", "pdf", "run", "memory", "workers"),
+    bench.add_argument("--stages", nargs="+", choices=("read", "extract", "pdf", "run", "memory", "workers", "cli"),
                        default=None, help="stages to time (default: all)")
     bench.add_argument("--workers", type=int, default=None,
                        help="worker processes for the full run (default: settings.workers)")

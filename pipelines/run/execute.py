@@ -30,8 +30,6 @@ from pipelines.run.spool import Processed, Spool, SpoolWriter, filter_doc_ids, i
 from pipelines.tables.store import Staged, Store, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
-# What extractors/agreements/consolidate.py reads: the mention's text is not needed.
-MENTION_COLUMNS = [c for c in TABLES["agreement_mentions"].column_names if c != "text"]
 # I/O errors worth retrying (a flaky network share); others are recorded as failed documents.
 TRANSIENT_ERRNOS = {errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT, errno.EINTR, errno.ESTALE}
 
@@ -180,6 +178,7 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
     drop_set = id_set(drop)
     # New rows of a document no longer in raw/ (deleted while the run read it) are not kept.
     vanished = id_set(new_doc_ids - alive)
+    corpus = derive.CorpusBuilder()
     for name in PER_DOC:
         new_parts = spool.partition(name)
         touched = {prefix_of(d) for d in drop | (renamed if name == "documents" else set())}
@@ -191,17 +190,18 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
             if name == "documents":
                 new = _stamp_documents(new, old, version)
             part = pa.concat_tables([kept.cast(new.schema), new])
-            staged.write_part(name, prefix, _refresh_paths(part, first_path) if name == "documents" else part)
+            if name == "documents":
+                part = _refresh_paths(part, first_path)
+            staged.write_part(name, prefix, part)
+            corpus.add(name, part)  # the corpus tables take the part from memory, not from the file
         staged.keep_parts(name, touched)
         staged.finish_table(name)
-    corpus = derive.corpus_tables({
-        # Only what the corpus tables use: their inputs grow with the corpus, unlike the rest of the commit.
-        "entities": staged.read("entities", ["doc_id", "label", "canonical", "acronym", "country"],
-                                where=lambda part: pc.equal(part["label"], "ORG")),
-        "agreement_mentions": staged.read("agreement_mentions", MENTION_COLUMNS),
-        "documents": staged.read("documents", ["doc_id", "published_date", "path"]),
-    })
-    for name, arrow in corpus.items():
+        if name in derive.CORPUS_INPUTS:  # parts kept from the previous version: only the columns needed
+            for file_name in staged.entries[name]["parts"]:
+                prefix = file_name.removeprefix("part-").removesuffix(".parquet")
+                if prefix not in touched:
+                    corpus.add(name, store.read_part(name, prefix, derive.CORPUS_INPUTS[name]))
+    for name, arrow in corpus.tables().items():
         staged.write_table(name, arrow)
 
 
