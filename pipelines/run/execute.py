@@ -359,8 +359,10 @@ def stop_on_signals():
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
-        if isolation.stopping():  # batches still running in threads see the flag until the next run
-            isolation.shutdown()
+        # Workers end with the run: a later run forks new ones from the warm forkserver in
+        # milliseconds, and the report written after a commit has their memory.  Batches still
+        # running in threads after a signal see the stop flag until the next run clears it.
+        isolation.shutdown()
 
 
 def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = False,
