@@ -118,12 +118,12 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
                 # Touched or renamed, same content: nothing to extract.
                 processed[i] = Processed(doc_id, False)
                 continue
-            yield i, f.path, f.rel, data
+            yield i, f.path, f.rel, data, doc_id
 
     if settings.workers > 0:  # per-document time and memory bounds (pipelines/run/isolation.py)
         done = isolation.process_in_workers(jobs(), settings, ingested_at)
     else:
-        done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data in jobs())
+        done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data, _ in jobs())
     for i, result in done:
         processed[i] = spool.add(result)
         if on_document is not None:

@@ -174,7 +174,7 @@ def _error(exc: BaseException, settings: Settings) -> str:
 
 def process_in_workers(jobs: Iterable[tuple], settings: Settings, ingested_at: datetime,
                        target: str = DEFAULT_TARGET) -> Iterator[tuple]:
-    """Yield ``(key, DocumentResult)`` for every job ``(key, path, rel_path, data)``, in completion order.
+    """Yield ``(key, DocumentResult)`` for every job ``(key, path, rel_path, data[, doc_id])``, in completion order.
 
     Jobs are pulled two per worker ahead, so few documents' bytes are held at once."""
     from pipelines.run.document import doc_id_for
@@ -184,10 +184,10 @@ def process_in_workers(jobs: Iterable[tuple], settings: Settings, ingested_at: d
     try:
         while True:
             while len(in_flight) < 2 * key[0] and (job := next(source, None)) is not None:
-                job_key, path, rel_path, data = job
+                job_key, path, rel_path, data, *known = job  # known: the caller's doc_id, not hashed again
                 future = pool.schedule(_run_job, args=(target, str(path), rel_path, data, settings, ingested_at),
                                        timeout=settings.doc_timeout_s)
-                in_flight[future] = (job_key, rel_path, doc_id_for(data))
+                in_flight[future] = (job_key, rel_path, known[0] if known else doc_id_for(data))
             if not in_flight:
                 return
             done, _ = wait(in_flight, timeout=0.5, return_when=FIRST_COMPLETED)
