@@ -39,6 +39,7 @@ class Stage(str, Enum):
     run = "run"
     memory = "memory"
     workers = "workers"
+    cli = "cli"
 
 
 Raw = Annotated[Optional[Path], typer.Option(
@@ -117,10 +118,10 @@ def run(raw: Raw = None, processed: Processed = None,
     if task_runner or dask_address:
         chosen = chosen.replace(task_runner=task_runner.value if task_runner else "dask", dask_address=dask_address)
     if no_prefect:
-        from pipelines.run.execute import run_pipeline
+        from pipelines.run.execute import progress_to_stderr, run_pipeline
 
-        summary = run_pipeline(raw, processed, full=full, settings=chosen,
-                               allow_deletions=allow_deletions).__dict__
+        summary = run_pipeline(raw, processed, full=full, settings=chosen, allow_deletions=allow_deletions,
+                               report=progress_to_stderr).__dict__
     else:
         _check_task_runner(chosen)
         _check_prefect_api()

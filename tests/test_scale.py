@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.devtools.bench_corpus import write_corpus
+from test_worker_reuse import Sampler
 from pipelines.run.execute import run_pipeline
 from pipelines.tables.schema import TABLES
 from pipelines.settings import get_settings
@@ -26,18 +27,21 @@ def test_flow_on_a_local_two_worker_dask_cluster_equals_a_plain_run(prefect_harn
     from pipelines.flows.ingest import ingest, task_runner
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setenv("ACCORDS_BATCH_SIZE", "1")  # 3 documents -> 3 tasks over 2 worker processes
-    # Dask worker processes are the isolation here: each task reads its batch in-process.
-    monkeypatch.setenv("ACCORDS_WORKERS", "0")
+    monkeypatch.setenv("ACCORDS_BATCH_SIZE", "1")  # 3 documents -> 3 tasks over 2 Dask worker processes
+    # Each Dask worker process reads its tasks' documents in a one-process pool: 2 at most in all.
+    monkeypatch.setenv("ACCORDS_WORKERS", "2")
     for big in sorted(raw_copy.iterdir())[1::2]:  # keep the three short seeds: bounded time
         big.unlink()
     plain = run_pipeline(raw_copy, tmp_path / "plain", settings=get_settings(workers=0))
     assert plain.committed and plain.failed == 0
 
-    runner = task_runner(get_settings(task_runner="dask", dask_workers=2))
+    runner = task_runner(get_settings(task_runner="dask", dask_workers=2, workers=2))
     assert runner.cluster_kwargs["n_workers"] == 2 and runner.cluster_kwargs["processes"] is True
-    summary = ingest.with_options(task_runner=runner)(raw_dir=str(raw_copy), processed_dir=str(tmp_path / "dask"))
+    assert task_runner(get_settings(task_runner="dask", dask_workers=4, workers=2)).cluster_kwargs["n_workers"] == 2
+    with Sampler() as sampler:
+        summary = ingest.with_options(task_runner=runner)(raw_dir=str(raw_copy), processed_dir=str(tmp_path / "dask"))
     assert summary["committed"] and summary["new"] == 3
+    assert 1 <= sampler.peak <= 2, sampler.peak
     assert table_bytes(tmp_path / "dask") == table_bytes(tmp_path / "plain")
 
 
@@ -46,7 +50,8 @@ def test_task_runner_follows_the_settings():
 
     from pipelines.flows.ingest import task_runner
 
-    assert isinstance(task_runner(get_settings(task_runner="thread")), ThreadPoolTaskRunner)
+    threads = task_runner(get_settings(task_runner="thread", workers=3))
+    assert isinstance(threads, ThreadPoolTaskRunner) and threads._max_workers == 3
     remote = task_runner(get_settings(task_runner="dask", dask_address="tcp://127.0.0.1:8786"))
     assert remote.address == "tcp://127.0.0.1:8786"
     with pytest.raises(ValueError, match="task_runner"):

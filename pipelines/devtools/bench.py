@@ -350,9 +350,9 @@ def _run_worker(raw: str, processed: str, workers: int) -> dict:
     reset_peak_rss()
     with stopwatch() as t:
         summary = run_pipeline(raw, processed, settings=_settings(workers))
-    from pipelines.run.isolation import close_idle_zygotes
+    from pipelines.run.isolation import shutdown
 
-    close_idle_zygotes()  # a pooled zygote counts among the children only once it has exited
+    shutdown()  # workers count among the children only once they have exited
     return {"s": t["s"], "peak_mb": peak_rss_mb(), "children_peak_mb": children_peak_rss_mb(),
             "seen": summary.seen, "failed": summary.failed, "rows": summary.rows}
 
@@ -443,6 +443,102 @@ def bench_run(report: Report, work: Path, raw: Path, n_docs: int, stages: tuple[
                    f"; peak RSS {two['peak_mb']:.0f} MB + largest worker {two['children_peak_mb']:.0f} MB")
 
 
+def process_tree(root: int) -> dict[int, tuple[int, str]]:
+    """pid -> (ppid, command line) of root and every process under it (Linux /proc)."""
+    procs = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    procs[int(entry)] = (ppid, f.read().replace(b"\0", b" ").decode(errors="replace"))
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {root: procs.get(root, (0, ""))}, {root}
+    while frontier:
+        frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier and pid not in tree}
+        tree.update({pid: procs[pid] for pid in frontier})
+    return tree
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional set size: pages shared by forked workers counted once across them."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return int(re.search(r"^Pss:\s+(\d+)", f.read(), re.M).group(1)) / 1024
+    except (OSError, AttributeError):
+        return 0.0
+
+
+def _run_command(args: list[str], env: dict) -> dict:
+    """``python -m pipelines ARGS`` as a user runs it; wall time, its summary, and sampled peaks of
+    its extraction processes (forked by a forkserver), all its processes and their memory."""
+    import subprocess
+    import sys
+
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "pipelines", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    peak = {"workers": 0, "processes": 0, "mb": 0.0}
+    while proc.poll() is None:
+        tree = process_tree(proc.pid)
+        servers = {pid for pid, (_, cmd) in tree.items() if "multiprocessing.forkserver" in cmd}
+        workers = sum(1 for ppid, _ in tree.values() if ppid in servers)
+        peak["workers"] = max(peak["workers"], workers)
+        peak["processes"] = max(peak["processes"], len(tree))
+        peak["mb"] = max(peak["mb"], sum(_pss_mb(pid) for pid in tree))
+        time.sleep(0.25)
+    out = proc.stdout.read()
+    seconds = time.perf_counter() - started
+    summary = next((json.loads(line) for line in out.splitlines() if line.startswith('{"seen"')), {})
+    return {"s": seconds, "code": proc.returncode, "summary": summary, **peak}
+
+
+def _tokenizer_worker(processed: str) -> dict:
+    """A bare spacy.blank("en") tokenizer over the run's clean texts, start-up included."""
+    import pyarrow.parquet as pq
+
+    texts = pq.read_table(Path(processed) / "documents.parquet", columns=["text"])["text"].to_pylist()
+    start = time.perf_counter()
+    import spacy
+
+    nlp = spacy.blank("en")
+    for text in texts:
+        nlp.make_doc(text or "")
+    return {"s": time.perf_counter() - start, "words": sum(words(t or "") for t in texts)}
+
+
+def bench_cli(report: Report, work: Path, raw: Path, n_docs: int, workers: int) -> None:
+    """The default ``accords run`` (Prefect flow, thread task runner) as a new user runs it."""
+    processed = work / "processed-cli"
+    shutil.rmtree(processed, ignore_errors=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "ACCORDS_WORKERS": str(workers),
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": os.environ.get(
+               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")}
+    command = ["run", "--raw", str(raw), "--processed", str(processed)]
+    full = _run_command(command, env)
+    if full["code"] != 0 or not full["summary"].get("committed"):
+        report.add("cli", f"accords run, {n_docs} docs", None, "s", note=f"FAILED (exit {full['code']})")
+        return
+    noop = _run_command(command, env)
+    tokenizer = _in_fresh_process(_tokenizer_worker, str(processed))
+    run_s, n_words = full["summary"]["seconds"], tokenizer["words"]
+    tokenizer_rate = n_words / tokenizer["s"]
+    report.add("cli", f"accords run (Prefect, threads), {n_docs} docs", n_docs / full["s"], "docs/s",
+               note=f"{full['s']:.0f} s wall incl. start-up; {run_s:.0f} s in the run; "
+                    f"{full['summary'].get('failed')} failed")
+    report.add("cli", "accords run, wall clock incl. start-up", n_words / full["s"], "words/s",
+               "bare tokenizer incl. start-up", tokenizer_rate, ">= 0.333",
+               note=f"{n_words:,} words; run alone: {n_words / run_s:,.0f} words/s")
+    report.add("cli", "peak extraction processes", full["workers"], "processes", "settings.workers + 1",
+               workers + 1, "<= 1", note=f"{full['processes']} processes in all (incl. server, forkserver)")
+    report.add("cli", "peak memory, all processes (PSS sum)", full["mb"], "MB", "budget", 1536.0, "< 1")
+    report.add("cli", "no-op rerun, in the run", noop["summary"].get("seconds"), "s", "full run", run_s, "< 0.05",
+               note=f"{noop['s']:.0f} s wall incl. Prefect start-up; committed={noop['summary'].get('committed')}")
+    report.add("cli", "no-op rerun, wall clock", noop["s"], "s", "full run wall", full["s"])
+
+
 def _versions(processed: Path) -> set[str]:
     import pyarrow.parquet as pq
 
@@ -461,7 +557,7 @@ def _dir_mb(folder: Path) -> float:
 
 # -- entry point -----------------------------------------------------------------------
 
-ALL_STAGES = ("read", "extract", "pdf", "run", "memory", "workers")
+ALL_STAGES = ("read", "extract", "pdf", "run", "memory", "workers", "cli")
 
 
 def run_bench(docs: int, pdf_pages: int, work: Path, stages: tuple[str, ...] = ALL_STAGES,
@@ -491,6 +587,8 @@ def run_bench(docs: int, pdf_pages: int, work: Path, stages: tuple[str, ...] = A
         bench_pdf(report, pdf, pdf_pages)
     if {"run", "memory", "workers"} & set(stages):
         bench_run(report, work, work / f"raw-{docs}", docs, stages, workers)
+    if "cli" in stages:
+        bench_cli(report, work, work / f"raw-{docs}", docs, workers)
     report.info["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
     return report
 

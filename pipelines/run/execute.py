@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,8 +30,6 @@ from pipelines.run.spool import Processed, Spool, SpoolWriter, filter_doc_ids, i
 from pipelines.tables.store import Staged, Store, StoreError, prefix_of, to_arrow, write_error
 
 PER_DOC = ("documents", "blocks", *EXTRACTED_TABLES)
-# What extractors/agreements/consolidate.py reads: the mention's text is not needed.
-MENTION_COLUMNS = [c for c in TABLES["agreement_mentions"].column_names if c != "text"]
 
 
 class DeletionRefused(StoreError):
@@ -102,15 +104,20 @@ def load_state(store: Store) -> StoredState:
 
 
 def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str],
-                      settings: Settings, ingested_at: datetime, spool: SpoolWriter) -> list[Processed]:
+                      settings: Settings, ingested_at: datetime, spool: SpoolWriter,
+                      on_document=None) -> list[Processed]:
     """Read and extract a batch of files into the spool; content already stored at the current
     version is skipped.  known maps doc_id -> stored extractor_version.
     """
+    from pipelines.run import isolation
+
     current = fingerprint.full_version()
     processed: list = [None] * len(files)
 
     def jobs():  # lazily, so only the documents in flight are held in memory
         for i, f in enumerate(files):
+            if isolation.stopping():
+                raise isolation.Interrupted("the run is stopping")
             if f.refusal:
                 processed[i] = spool.add(unreadable(f.rel, f.refusal, ingested_at))
                 continue
@@ -124,28 +131,36 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
                 # Touched or renamed, same content: nothing to extract.
                 processed[i] = Processed(doc_id, False)
                 continue
-            yield i, f.path, f.rel, data
+            yield i, f.path, f.rel, data, doc_id
 
-    if settings.workers > 0:  # per-document time and memory bounds (pipelines/workers.py)
-        from pipelines.run.isolation import process_in_workers
-
-        done = process_in_workers(jobs(), settings, ingested_at)
+    if settings.workers > 0:  # per-document time and memory bounds (pipelines/run/isolation.py)
+        done = isolation.process_in_workers(jobs(), settings, ingested_at)
     else:
-        done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data in jobs())
+        done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data, _ in jobs())
     for i, result in done:
         processed[i] = spool.add(result)
+        if on_document is not None:
+            on_document()
     spool.close()
     return processed
 
 
-def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter) -> list[Processed]:
+def reextract_documents(doc_ids: list[str], store: Store, spool: SpoolWriter, on_document=None) -> list[Processed]:
     """Re-run the extractors on stored clean text, without touching raw/."""
     documents = store.read_arrow("documents", doc_ids=doc_ids).to_pylist()
     blocks = store.read_arrow("blocks", doc_ids=doc_ids).to_pylist()
     by_doc: dict[str, list[dict]] = {}
     for b in blocks:
         by_doc.setdefault(b["doc_id"], []).append(b)
-    processed = [spool.add(reextract(d, by_doc.get(d["doc_id"], []))) for d in documents]
+    from pipelines.run import isolation
+
+    processed = []
+    for d in documents:
+        if isolation.stopping():
+            raise isolation.Interrupted("the run is stopping")
+        processed.append(spool.add(reextract(d, by_doc.get(d["doc_id"], []))))
+        if on_document is not None:
+            on_document()
     spool.close()
     return processed
 
@@ -169,6 +184,7 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
     drop_set = id_set(drop)
     # New rows of a document no longer in raw/ (deleted while the run read it) are not kept.
     vanished = id_set(new_doc_ids - alive)
+    corpus = derive.CorpusBuilder()
     for name in PER_DOC:
         new_parts = spool.partition(name)
         touched = {prefix_of(d) for d in drop | (renamed if name == "documents" else set())}
@@ -180,17 +196,18 @@ def merge_and_stage(plan: Plan, processed: list[Processed], store: Store, spool:
             if name == "documents":
                 new = _stamp_documents(new, old, version)
             part = pa.concat_tables([kept.cast(new.schema), new])
-            staged.write_part(name, prefix, _refresh_paths(part, first_path) if name == "documents" else part)
+            if name == "documents":
+                part = _refresh_paths(part, first_path)
+            staged.write_part(name, prefix, part)
+            corpus.add(name, part)  # the corpus tables take the part from memory, not from the file
         staged.keep_parts(name, touched)
         staged.finish_table(name)
-    corpus = derive.corpus_tables({
-        # Only what the corpus tables use: their inputs grow with the corpus, unlike the rest of the commit.
-        "entities": staged.read("entities", ["doc_id", "label", "canonical", "acronym", "country"],
-                                where=lambda part: pc.equal(part["label"], "ORG")),
-        "agreement_mentions": staged.read("agreement_mentions", MENTION_COLUMNS),
-        "documents": staged.read("documents", ["doc_id", "published_date", "path"]),
-    })
-    for name, arrow in corpus.items():
+        if name in derive.CORPUS_INPUTS:  # parts kept from the previous version: only the columns needed
+            for file_name in staged.entries[name]["parts"]:
+                prefix = file_name.removeprefix("part-").removesuffix(".parquet")
+                if prefix not in touched:
+                    corpus.add(name, store.read_part(name, prefix, derive.CORPUS_INPUTS[name]))
+    for name, arrow in corpus.tables().items():
         staged.write_table(name, arrow)
 
 
@@ -279,14 +296,45 @@ def spool_writer(batches: Batches, label: str) -> SpoolWriter:
     return SpoolWriter(batches.spool_dir, label, PER_DOC)
 
 
-def run_in_process(batches: Batches) -> list[Processed]:
-    # One call for all batches: one worker pool per run (a pool's zygote costs seconds of spaCy start-up).
+class Progress:
+    """Documents done of the run's total, docs/s and ETA, reported every ``every_s`` seconds
+    (and at the end) to ``report`` (stderr on the CLI, the flow run's logger under Prefect)."""
+
+    def __init__(self, total: int, report=None, every_s: float = 10.0):
+        self.total, self.report, self.every_s = total, report, every_s
+        self.done = 0
+        self.started = self.last = time.monotonic()
+        self._lock = threading.Lock()
+
+    def advance(self, n: int = 1) -> None:
+        with self._lock:
+            self.done += n
+            now = time.monotonic()
+            if self.report is not None and self.total and (now - self.last >= self.every_s or self.done >= self.total):
+                self.last = now
+                self.report(self.line(now))
+
+    def line(self, now: float | None = None) -> str:
+        elapsed = max(1e-9, (now or time.monotonic()) - self.started)
+        rate = self.done / elapsed
+        eta = (self.total - self.done) / rate if rate else float("inf")
+        return (f"{self.done}/{self.total} documents, {rate:.1f} docs/s, "
+                f"{elapsed:.0f} s elapsed, ETA {eta:.0f} s")
+
+
+def progress_to_stderr(line: str) -> None:
+    print(f"accords: {line}", file=sys.stderr, flush=True)
+
+
+def run_in_process(batches: Batches, progress: Progress | None = None) -> list[Processed]:
+    # One call for all batches; the worker pool is shared anyway (pipelines/run/isolation.py).
+    advance = progress.advance if progress is not None else None
     files = [f for batch in batches.read for f in batch]
     processed = process_raw_files(files, batches.raw_dir, batches.known, batches.settings, batches.ingested_at,
-                                  spool_writer(batches, batches.read_label(0)))
+                                  spool_writer(batches, batches.read_label(0)), advance)
     store = Store(batches.processed_dir)
     for i, batch in enumerate(batches.reextract):
-        processed += reextract_documents(batch, store, spool_writer(batches, batches.reextract_label(i)))
+        processed += reextract_documents(batch, store, spool_writer(batches, batches.reextract_label(i)), advance)
     return processed
 
 
@@ -294,14 +342,47 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+@contextmanager
+def stop_on_signals():
+    """SIGTERM and Ctrl-C stop the run within seconds: workers are killed at once, every batch
+    still running raises ``Interrupted`` at its next document, and the main thread leaves
+    (SystemExit for SIGTERM, KeyboardInterrupt for Ctrl-C) through the cleanups that drop the
+    staged version and the spool, so the previous tables stay current."""
+    from pipelines.run import isolation
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        isolation.shutdown(interrupt=True)
+        print(f"accords: stopping ({signal.Signals(signum).name}); the previous tables stay current",
+              file=sys.stderr, flush=True)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    isolation.reset_interrupt()
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+        # Workers end with the run: a later run forks new ones from the warm forkserver in
+        # milliseconds, and the report written after a commit has their memory.  Batches still
+        # running in threads after a signal see the stop flag until the next run clears it.
+        isolation.shutdown()
+
+
 def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = False,
                 settings: Settings | None = None, execute=run_in_process,
-                allow_deletions: bool = False) -> RunOutcome:
+                allow_deletions: bool = False, report=None) -> RunOutcome:
     """Plan under the store lock, hand the batches to ``execute``, merge and commit.
 
-    ``execute(batches) -> Processed per document, in batch order``: a loop here, Prefect
-    tasks in the flow; the rows travel through the run's spool directory.  A missing or
-    unreadable raw_dir, or a run that would delete too many documents (see
+    ``execute(batches, progress) -> Processed per document, in batch order``: a loop here,
+    Prefect tasks in the flow; the rows travel through the run's spool directory.  A missing
+    or unreadable raw_dir, or a run that would delete too many documents (see
     ``guard_deletions``), raises a StoreError and changes nothing.
     """
     settings = settings or get_settings()
@@ -309,7 +390,7 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
     check_raw_dir(raw_dir)
     store = Store(processed_dir)
     started = time.perf_counter()
-    with store.lock(settings.lock_timeout_s):
+    with stop_on_signals(), store.lock(settings.lock_timeout_s):
         spool_root = processed_dir / ".runs"
         shutil.rmtree(spool_root, ignore_errors=True)  # spools of killed runs; none is live under the lock
         stored = load_state(store)
@@ -321,8 +402,9 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
         batches = Batches(raw_dir, processed_dir, known, settings, run_started_at(),
                           _chunks(plan.to_read, settings.batch_size), _chunks(plan.to_reextract, settings.batch_size),
                           spool_dir)
+        progress = Progress(len(plan.to_read) + len(plan.to_reextract), report)
         try:
-            processed = execute(batches)
+            processed = execute(batches, progress)
             guard_deletions(plan, processed, stored, settings, allow_deletions)
             summary = commit_results(plan, processed, store, Spool(spool_dir), stored)
         except OSError as exc:
@@ -336,9 +418,10 @@ def execute_run(raw_dir: Path | str, processed_dir: Path | str, full: bool = Fal
 
 
 def run_pipeline(raw_dir: Path | str = "raw", processed_dir: Path | str = "processed", full: bool = False,
-                 settings: Settings | None = None, allow_deletions: bool = False) -> RunSummary:
-    """One incremental run without Prefect."""
-    return execute_run(raw_dir, processed_dir, full, settings, allow_deletions=allow_deletions).summary
+                 settings: Settings | None = None, allow_deletions: bool = False, report=None) -> RunSummary:
+    """One incremental run without Prefect; ``report`` gets the progress lines."""
+    return execute_run(raw_dir, processed_dir, full, settings, allow_deletions=allow_deletions,
+                       report=report).summary
 
 
 def guard_deletions(plan: Plan, processed: list[Processed], stored: StoredState, settings: Settings,

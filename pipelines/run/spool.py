@@ -7,16 +7,17 @@ rows to a :class:`SpoolWriter`, which writes an Arrow IPC file per table every
 (``processed/.runs/<run>/``, unique file names per batch label: many writers,
 no coordination).  The batch returns only a :class:`Processed` per document.
 
-At the commit, :class:`Spool` regroups one table's chunks by doc_id prefix
-(the store's parts) through one IPC file per prefix, so the commit holds one
-chunk, then one part, at a time.
+Each chunk is written already grouped by doc_id prefix (the store's parts): one
+record batch per prefix, the prefixes listed in the file's schema metadata.  At
+the commit, :class:`Spool` reads one part's batches from every chunk (memory
+mapped), so the spool is never rewritten and the commit holds one part at a time.
 """
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -25,6 +26,7 @@ from pipelines.tables.schema import TABLES
 from pipelines.tables.store import split_by_prefix, to_arrow
 
 CHUNK_DOCS = 64
+PREFIXES_KEY = b"accords.spool.prefixes"
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ class SpoolWriter:
             return
         stem = f"{self.label}-{self._chunk:06d}"
         for name in self.tables:
-            arrow = to_arrow(TABLES[name], self._rows[name])
-            _write_ipc(arrow, self.directory / f"{stem}.{name}.arrow")
+            parts = split_by_prefix(to_arrow(TABLES[name], self._rows[name]))
+            _write_ipc(TABLES[name].schema, parts, self.directory / f"{stem}.{name}.arrow")
             self._rows[name] = []
         self._docs = 0
         self._chunk += 1
@@ -77,18 +79,27 @@ class SpoolWriter:
         self.flush()
 
 
-def _write_ipc(arrow: pa.Table, path: Path) -> None:
+def _write_ipc(schema: pa.Schema, parts: dict[str, pa.Table], path: Path) -> None:
     # Written under a temporary name and renamed: a retried task or a killed worker never
     # leaves a half file under a name the commit reads.
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, arrow.schema) as writer:
-        writer.write_table(arrow)
+    schema = schema.with_metadata({**(schema.metadata or {}), PREFIXES_KEY: ",".join(parts).encode()})
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        for part in parts.values():
+            writer.write_batch(part.combine_chunks().to_batches()[0].replace_schema_metadata(schema.metadata))
     os.replace(tmp, path)
 
 
-def _read_ipc(path: Path) -> pa.Table:
+def _prefixes(path: Path) -> list[str]:
     with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_file(source).read_all()
+        listed = pa.ipc.open_file(source).schema.metadata.get(PREFIXES_KEY, b"").decode()
+    return listed.split(",") if listed else []
+
+
+def _read_batches(path: Path, indices: list[int]) -> list[pa.RecordBatch]:
+    with pa.memory_map(str(path)) as source:
+        reader = pa.ipc.open_file(source)
+        return [reader.get_batch(i) for i in indices]
 
 
 class Spool:
@@ -109,40 +120,40 @@ class Spool:
             self._owner = {}
             for path in self.chunks("documents"):
                 stem = path.name.split(".", 1)[0]
-                for doc_id in _read_ipc(path).column("doc_id").to_pylist():
-                    self._owner.setdefault(doc_id, stem)
+                batches = _read_batches(path, list(range(len(_prefixes(path)))))
+                for batch in batches:
+                    for doc_id in batch.column("doc_id").to_pylist():
+                        self._owner.setdefault(doc_id, stem)
         return self._owner
 
-    def partition(self, name: str) -> dict[str, Path]:
-        """Regroup the table's chunks into one IPC file per doc_id prefix; prefix -> file."""
-        out_dir = self.directory / "by-prefix" / name
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        out_dir.mkdir(parents=True)
-        owners = self._owners()
-        writers: dict[str, tuple] = {}
-        try:
-            for path in self.chunks(name):
-                stem = path.name.split(".", 1)[0]
-                arrow = _read_ipc(path)
-                doc_ids = arrow["doc_id"].to_pylist()
-                if any(owners.get(d) != stem for d in set(doc_ids)):
-                    keep = pa.array([owners.get(d) == stem for d in doc_ids])
-                    arrow = arrow.filter(keep)
-                for prefix, part in split_by_prefix(arrow).items():
-                    if prefix not in writers:
-                        sink = pa.OSFile(str(out_dir / f"{prefix}.arrow"), "wb")
-                        writers[prefix] = (sink, pa.ipc.new_file(sink, TABLES[name].schema))
-                    writers[prefix][1].write_table(part)
-        finally:
-            for sink, writer in writers.values():
-                writer.close()
-                sink.close()
-        return {prefix: out_dir / f"{prefix}.arrow" for prefix in sorted(writers)}
+    def partition(self, name: str) -> dict[str, "SpooledPart"]:
+        """prefix -> where the table's new rows of that part are: (chunk, batch) pairs, in input order."""
+        found: dict[str, SpooledPart] = {}
+        for path in self.chunks(name):
+            for i, prefix in enumerate(_prefixes(path)):
+                found.setdefault(prefix, SpooledPart(self._owners(), []))[1].append((path, i))
+        return dict(sorted(found.items()))
 
     @staticmethod
-    def read(path: Path | None, name: str) -> pa.Table:
-        return _read_ipc(path) if path is not None else TABLES[name].schema.empty_table()
+    def read(part: "SpooledPart | None", name: str) -> pa.Table:
+        schema = TABLES[name].schema
+        if part is None:
+            return schema.empty_table()
+        owners, places = part
+        tables = []
+        for path in dict.fromkeys(p for p, _ in places):
+            stem = path.name.split(".", 1)[0]
+            arrow = pa.Table.from_batches(_read_batches(path, [i for p, i in places if p == path]), schema=schema)
+            doc_ids = arrow["doc_id"].to_pylist()
+            if any(owners.get(d) != stem for d in set(doc_ids)):
+                arrow = arrow.filter(pa.array([owners.get(d) == stem for d in doc_ids]))
+            tables.append(arrow)
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+class SpooledPart(NamedTuple):
+    owners: dict[str, str]
+    places: list[tuple[Path, int]]
 
 
 def id_set(doc_ids) -> pa.Array:

@@ -233,7 +233,9 @@ class Store:
             arrow = spec.schema.empty_table()
         elif path.is_dir():
             part = path / part_name(prefix)
-            arrow = _read_parquet(part) if part.exists() else spec.schema.empty_table()
+            if part.exists():
+                return _read_parquet(part, columns)
+            arrow = spec.schema.empty_table()
         else:  # a version written before tables were partitioned: split the one file
             if self._legacy_cache is None or self._legacy_cache[0] != str(path):
                 self._legacy_cache = (str(path), _read_parquet(path))
