@@ -19,6 +19,7 @@ from pipelines.settings import Settings, get_settings
 from pipelines.tables.store import Store
 
 MAX_ARTIFACT_DOCS = 200  # documents whose rows the run's table artifact lists
+MAX_REPORT_DOCS = 500  # documents in the report a run writes (the page grows with them)
 
 
 def task_runner(settings: Settings | None = None):
@@ -109,6 +110,12 @@ def ingest(raw_dir: str = "raw", processed_dir: str = "processed", full: bool = 
         shown = "" if len(read) <= MAX_ARTIFACT_DOCS else f" (the first {MAX_ARTIFACT_DOCS} of {len(read)} by doc_id)"
         create_table_artifact(table=changes, key="accords-changes",
                               description=f"Agreements and commitments of the documents this run read{shown}")
-        report = write_report(Path(processed_dir), Path(processed_dir) / "report.html")
-        create_link_artifact(link=report.resolve().as_uri(), link_text="accords report", key="accords-report")
+        # The whole corpus while it is small; past that, the documents this run read (bounded
+        # like the artifact): `accords report` still writes the whole corpus on demand.
+        whole = summary.seen <= MAX_REPORT_DOCS
+        report = write_report(Path(processed_dir), Path(processed_dir) / "report.html",
+                              doc_ids=None if whole else read[:MAX_REPORT_DOCS])
+        create_link_artifact(link=report.resolve().as_uri(), key="accords-report",
+                             link_text="accords report" if whole else
+                             f"accords report of {min(len(read), MAX_REPORT_DOCS)} documents this run read")
     return summary.__dict__
