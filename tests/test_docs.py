@@ -11,7 +11,7 @@ from pipelines.tables.datadict import example_row, render_data_dictionary
 from pipelines.tables.schema import TABLES
 from pipelines.tables.store import to_arrow
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO  # noqa: E402
 README = REPO / "README.md"
 
 

@@ -16,7 +16,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("ACCORDS_SHARED") or REPO.parent / "shared")
 SEEDS = REPO / "raw"  # the five seed documents, byte for byte the ones in ../shared/seeds
-PDFS = REPO / "tests" / "fixtures" / "pdfs"
+FIXTURES = REPO / "tests" / "fixtures"
+PDFS = FIXTURES / "pdfs"
+UNSEEN_FIXTURES = FIXTURES / "unseen"  # documents of the genre the rules were not written from
 GOLD_SEEDS = SHARED / "gold" / "seeds"
 
 needs_gold = pytest.mark.skipif(

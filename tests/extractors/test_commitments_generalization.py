@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
+from helpers.paths import UNSEEN_FIXTURES as UNSEEN  # noqa: E402
 
 
 def commitments_by_fixture(prefix: str) -> dict[str, list[dict]]:

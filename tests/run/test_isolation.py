@@ -22,7 +22,7 @@ from pipelines.settings import get_settings
 from pipelines.tables.schema import TABLES
 from pipelines.tables.store import Store, digest
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO  # noqa: E402
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 

@@ -13,7 +13,7 @@ from extractors.entities.component import rows
 from extractors.entities.countries import COMPOUNDS_NAME_COUNTRIES
 from extractors.pipeline import build_nlp, make_doc
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "unseen"
+from helpers.paths import UNSEEN_FIXTURES as FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="module")

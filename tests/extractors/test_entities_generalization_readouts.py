@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors.entities import document_parties
-from test_entities_unseen import FIXTURES, countries, load, nlp, orgs, persons  # noqa: F401  (nlp is a fixture)
+from test_entities_generalization import FIXTURES, countries, load, nlp, orgs, persons  # noqa: F401  (nlp is a fixture)
 
 ALL = sorted(p.name for p in FIXTURES.glob("entities2_*.txt"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
+from helpers.paths import UNSEEN_FIXTURES as UNSEEN  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.devtools.bench_corpus import write_corpus
-from test_worker_reuse import Sampler
+from test_isolation import Sampler
 from pipelines.run.execute import run_pipeline
 from pipelines.tables.schema import TABLES
 from pipelines.settings import get_settings

@@ -28,7 +28,7 @@ from extractors.dates.component import rows
 from extractors.document import DocumentInput
 from extractors.pipeline import build_nlp
 
-FIXTURES = Path(__file__).parent / "fixtures" / "unseen"
+from helpers.paths import UNSEEN_FIXTURES as FIXTURES  # noqa: E402
 
 
 @pytest.fixture(scope="module")

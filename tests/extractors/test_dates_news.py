@@ -188,7 +188,9 @@ def test_the_default_fiscal_calendar_comes_from_the_factory_config():
     assert (record.date_value, record.start_date.month, record.start_date.year) == ("FY2024", 7, 2024)
 
 
-FIXTURE = Path(__file__).parent / "fixtures" / "unseen" / "dates_news_wire_2024.txt"
+from helpers.paths import UNSEEN_FIXTURES  # noqa: E402
+
+FIXTURE = UNSEEN_FIXTURES / "dates_news_wire_2024.txt"
 
 
 def test_a_wire_story_lists_every_date_with_its_value(nlp):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_commitments_unseen import check, commitments_by_fixture, none_contain, one
+from test_commitments_generalization import check, commitments_by_fixture, none_contain, one
 
 QUAD = {"AUS", "IND", "JPN", "USA"}
 

@@ -27,7 +27,7 @@ from pipelines.settings import get_settings
 from pipelines.tables.store import Store, StoreError, StoreLocked, digest, entry_digest
 from pipelines.run.isolation import process_in_workers
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO  # noqa: E402
 KILL_TRIALS = 5
 KILL_SEED = 8
 

@@ -64,7 +64,8 @@ def test_prefect_yaml_ships_inside_the_package_as_the_repositorys_file(tmp_path)
 
     import pipelines.flows
 
-    repo = Path(__file__).resolve().parents[1]
+    from helpers.paths import REPO as repo
+
     package = Path(pipelines.flows.__file__).parent
     # In the package (so a wheel carries it) and one file with the repository's, which people and `prefect deploy` use.
     assert PREFECT_YAML.parent == package and PREFECT_YAML.read_bytes() == (repo / "prefect.yaml").read_bytes()
