@@ -86,10 +86,6 @@ FAILS = {  # file -> words the error must hold (any of them)
     "outside-dir": ("symlink", "outside"),
     "many-pages.pdf": ("too long",),
 }
-BOUNDED = {  # parser bombs: stopped by the time/memory bound with a clear error, or read correctly in time
-    "bomb.pdf": "A page with a very large content stream.",
-    "huge-stream.pdf": "x299999",
-}
 
 
 def test_the_run_completes_within_its_bounds_and_reads_nothing_twice(hostile_run):
@@ -130,7 +126,7 @@ def test_bad_file_gives_a_failed_row_with_a_clear_error(hostile_run, name):
 ])
 def test_odd_but_valid_file_is_read_correctly(hostile_run, name, must_find):
     row = doc(hostile_run, name)
-    assert row["status"] == "ok" or row["error"].startswith("extraction error"), (name, row["error"])
+    assert row["status"] == "ok", (name, row["error"])
     assert must_find in row["text"], (name, row["text"][:300])
     assert row["n_chars"] == len(row["text"]) > 20
 
@@ -144,10 +140,9 @@ def test_html_named_pdf_is_read_as_html(hostile_run):
     ("cp1251.txt", "Москва, 18 марта 2026 года", "ru"),
     ("shift_jis.txt", "東京、二〇二六年三月十八日", "ja"),
 ])
-def test_legacy_encodings_are_decoded_correctly_or_flagged(hostile_run, name, must_find, language):
+def test_legacy_encodings_are_decoded_correctly(hostile_run, name, must_find, language):
     row = doc(hostile_run, name)
-    if row["status"] == "failed" and "encoding" in (row["error"] or ""):
-        return  # flagged, not garbled
+    assert row["status"] == "ok", row["error"]
     assert must_find in row["text"], row["text"][:200]
     assert row["language"] == language
     assert "\ufffd" not in row["text"]
@@ -159,31 +154,34 @@ def test_nul_and_control_characters_never_reach_the_text(hostile_run):
         assert not bad, (row["path"], sorted(map(hex, map(ord, bad))))
 
 
-@pytest.mark.parametrize("name", sorted(BOUNDED))
-def test_parser_bomb_is_stopped_by_the_bounds_or_read_correctly(hostile_run, name):
-    row = doc(hostile_run, name)
-    if row["status"] == "failed":
-        assert any(w in row["error"] for w in ("timed out", "memory", "damaged", "too large")), row["error"]
-    else:
-        assert BOUNDED[name] in row["text"], row["text"][:200]
+def test_a_large_content_stream_is_read(hostile_run):
+    row = doc(hostile_run, "bomb.pdf")
+    assert row["status"] == "ok", row["error"]
+    assert "A page with a very large content stream." in row["text"]
 
 
-def test_malformed_pdf_is_read_or_fails_cleanly(hostile_run):
+def test_a_content_stream_that_takes_minutes_is_stopped_by_the_time_bound(hostile_run):
+    # Alone it reads for over two minutes; the run's doc_timeout_s is 10 s.
+    row = doc(hostile_run, "huge-stream.pdf")
+    assert row["status"] == "failed" and row["error"] == f"timed out after {DOC_TIMEOUT_S} s (doc_timeout_s)"
+
+
+def test_malformed_pdf_is_read(hostile_run):
     row = doc(hostile_run, "shared-malformed-from-issue-932.pdf")
-    assert (row["status"] == "ok" and row["n_chars"] > 0) or (row["status"] == "failed" and row["error"])
+    assert row["status"] == "ok" and row["n_chars"] > 0, row["error"]
 
 
-def test_deeply_nested_html_is_bounded(hostile_run):
+def test_deeply_nested_html_fails_clearly_instead_of_recursing(hostile_run):
+    # 100,000 nested elements: the parser stops at its depth limit, so the text inside is never
+    # reached and the page is recorded as holding no readable text.
     row = doc(hostile_run, "nested.html")
-    assert (row["status"] == "failed" and row["error"]) or "Deep text." in row["text"]
+    assert row["status"] == "failed" and row["error"].startswith("no text"), row["error"]
 
 
-def test_a_50_mb_text_file_is_read_or_fails_with_a_clear_error(hostile_run):
+def test_a_50_mb_text_file_is_refused_as_too_long_to_extract(hostile_run):
     row = doc(hostile_run, "big.txt")
-    if row["status"] == "failed":
-        assert any(w in row["error"] for w in ("timed out", "memory", "too large", "too long")), row["error"]
-    else:
-        assert row["n_chars"] > 40_000_000
+    assert row["status"] == "failed" and "document too long to extract" in row["error"], row["error"]
+    assert row["n_chars"] > 40_000_000  # read whole; the extraction budget refused it
 
 
 def test_no_silent_empty_success(hostile_run):
@@ -262,7 +260,8 @@ def test_a_file_changing_while_being_read_ends_consistent(tmp_path, monkeypatch)
     run_pipeline(raw, tmp_path / "processed", settings=settings)
     docs = {d["path"]: d for d in pq.read_table(tmp_path / "processed" / "documents.parquet").to_pylist()}
     assert set(docs) == {"moving.txt", "still.txt"}
-    assert docs["moving.txt"]["status"] in ("ok", "failed")
+    # The run extracts the bytes it read and hashed: the content before the change.
+    assert docs["moving.txt"]["status"] == "ok" and "Appended while read." not in docs["moving.txt"]["text"]
     # The next run sees the new stat and settles on the final content.
     os.utime(target, ns=(time.time_ns(), time.time_ns()))
     run_pipeline(raw, tmp_path / "processed", settings=settings)

@@ -37,12 +37,19 @@ def test_second_run_does_no_work_and_leaves_bytes_identical(raw_copy, tmp_path, 
     def no_reading(*args, **kwargs):
         raise AssertionError("an unchanged document was read again")
 
-    monkeypatch.setattr(run, "process_bytes", no_reading)
-    monkeypatch.setattr(run, "reextract", no_reading)
+    # Every raw file a run reads goes through read_raw in the run's own process (the workers
+    # get the bytes), and every re-extraction through reextract_documents.
+    monkeypatch.setattr(run, "read_raw", no_reading)
+    monkeypatch.setattr(run, "reextract_documents", no_reading)
     summary = run_pipeline(raw_copy, processed)
     assert not summary.committed and summary.unchanged == 5
     assert table_bytes(processed) == before
     assert os.readlink(processed / "current") == version
+    # The guard is on the live path: a changed file does reach it.
+    first = sorted(raw_copy.iterdir())[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="read again"):
+        run_pipeline(raw_copy, processed)
 
 
 def test_same_input_gives_same_bytes_in_a_fresh_store(raw_copy, tmp_path, monkeypatch):
@@ -90,7 +97,7 @@ def test_extractor_change_reextracts_from_stored_text_without_reading_raw(raw_co
     def no_reading(*args, **kwargs):
         raise AssertionError("raw file re-read for an extractor change")
 
-    monkeypatch.setattr(run, "process_bytes", no_reading)
+    monkeypatch.setattr(run, "read_raw", no_reading)  # the one way a run reads raw/
     summary = run_pipeline(raw_copy, processed)
     assert summary.reextracted == 5 and summary.committed
     versions = set(pq.read_table(processed / "documents.parquet")["extractor_version"].to_pylist())
