@@ -38,4 +38,6 @@ def deployments_from_yaml(path: Path = PREFECT_YAML, raw_dir: str | None = None,
 def serve(raw_dir: str | None = None, processed_dir: str | None = None) -> None:
     from prefect import serve as prefect_serve
 
-    prefect_serve(*deployments_from_yaml(raw_dir=raw_dir, processed_dir=processed_dir))
+    # One flow run at a time: the deployments share one store and both fire on Sundays at
+    # 03:00 UTC; the second run stays scheduled until the first has finished.
+    prefect_serve(*deployments_from_yaml(raw_dir=raw_dir, processed_dir=processed_dir), limit=1)
