@@ -24,7 +24,7 @@ import yaml
 from pipelines.flows.serve import PREFECT_YAML
 from pipelines.tables.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers.paths import REPO  # noqa: E402
 FLOW = "accords-ingest"
 DEPLOYMENTS = ("incremental", "full-reprocess")
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
