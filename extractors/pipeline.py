@@ -68,30 +68,29 @@ def max_chars(memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> int:
     return max(1_000_000, (memory_mb - _BASE_MB) * 2**20 // _BYTES_PER_CHAR)
 
 
-def build_nlp(components: tuple[str, ...] = COMPONENTS, config: dict[str, dict] | None = None,
-              doc_memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> Language:
-    """``config``: component name -> overrides of its factory config; ``doc_memory_mb``
-    bounds the longest document (``max_chars``)."""
+def build_nlp(components: tuple[str, ...] = COMPONENTS, config: dict[str, dict] | None = None) -> Language:
+    """``config``: component name -> overrides of its factory config."""
     _import_components()
     nlp = spacy.blank("en")
     # spaCy's 1,000,000-character guard is for its parser and NER, which this pipeline lacks.
-    nlp.max_length = limit = max_chars(doc_memory_mb)
+    # The caller bounds a document's length (``extract(..., max_chars=...)``), so one built
+    # pipeline serves every memory budget.
+    nlp.max_length = _NO_LIMIT_CHARS
     split_compounds_after_abbreviations(nlp)
     for name in components:
         own = dict((config or {}).get(name, {}))
         if name == "accords_agreements":
             # Agreements skip texts past their own bound: keep it at the document limit,
             # so a long document fails clearly or is read whole, never silently in part.
-            own.setdefault("max_chars", max(5_000_000, limit))
+            own.setdefault("max_chars", _NO_LIMIT_CHARS)
         nlp.add_pipe(name, config=own)
     return nlp
 
 
 @lru_cache(maxsize=2)
-def default_nlp(fiscal_year_start_month: int = 4, doc_memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> Language:
-    """The shared pipeline, for ``Settings.fiscal_year_start_month`` and ``Settings.doc_memory_mb``."""
-    nlp = build_nlp(config={"accords_dates": {"default_fiscal_start_month": fiscal_year_start_month}},
-                    doc_memory_mb=doc_memory_mb)
+def default_nlp(fiscal_year_start_month: int = 4) -> Language:
+    """The shared pipeline; ``fiscal_year_start_month`` is ``Settings.fiscal_year_start_month``."""
+    nlp = build_nlp(config={"accords_dates": {"default_fiscal_start_month": fiscal_year_start_month}})
     # One tiny document loads every lazily built gazetteer and regex first.
     make_doc(DocumentInput("warm-up", "Japan's Ministry (MIC) will sign the MOC on 1 May 2024.\n"), nlp)
     # The gazetteers and pattern tables are long-lived; moving them out of the
@@ -100,11 +99,13 @@ def default_nlp(fiscal_year_start_month: int = 4, doc_memory_mb: int = DEFAULT_D
     return nlp
 
 
-def make_doc(document: DocumentInput, nlp: Language | None = None):
+def make_doc(document: DocumentInput, nlp: Language | None = None, max_chars: int | None = None):
+    """The processed Doc; ``max_chars`` (from ``max_chars(doc_memory_mb)``) refuses longer texts."""
     nlp = nlp or default_nlp()
-    if len(document.text) > nlp.max_length:
+    limit = min(max_chars or nlp.max_length, nlp.max_length)
+    if len(document.text) > limit:
         raise TextTooLong(f"document too long to extract: {len(document.text):,} characters, "
-                          f"more than the {nlp.max_length:,} that doc_memory_mb allows")
+                          f"more than the {limit:,} that doc_memory_mb allows")
     doc = nlp.make_doc(document.text)
     doc._.input = document
     for _, proc in nlp.pipeline:
@@ -112,8 +113,9 @@ def make_doc(document: DocumentInput, nlp: Language | None = None):
     return doc
 
 
-def extract(document: DocumentInput, nlp: Language | None = None) -> dict[str, list[dict]]:
-    """Rows for each per-document table, for one document."""
+def extract(document: DocumentInput, nlp: Language | None = None,
+            max_chars: int | None = None) -> dict[str, list[dict]]:
+    """Rows for each per-document table, for one document (see ``make_doc`` for ``max_chars``)."""
     from extractors.agreements.component import rows as agreement_rows
     from extractors.commitments.component import rows as commitment_rows
     from extractors.dates.component import rows as date_rows
@@ -121,7 +123,7 @@ def extract(document: DocumentInput, nlp: Language | None = None) -> dict[str, l
 
     if document.language != "en" or not document.text.strip():
         return {"entities": [], "dates": [], "commitments": [], "agreement_mentions": []}
-    doc = make_doc(document, nlp)
+    doc = make_doc(document, nlp, max_chars)
     return {
         "entities": entity_rows(doc),
         "dates": date_rows(doc),

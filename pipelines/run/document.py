@@ -83,10 +83,11 @@ def blocks_from_rows(rows: list[dict]) -> list[Block]:
     ]
 
 
-def extract_rows(document: dict, blocks: list[Block]) -> dict[str, list[dict]]:
+def extract_rows(document: dict, blocks: list[Block], settings: Settings | None = None) -> dict[str, list[dict]]:
     """Run the extractors on a stored document row (no file access)."""
-    from extractors.pipeline import extract
+    from extractors.pipeline import extract, max_chars
 
+    settings = settings or get_settings()
     if document["status"] != "ok":
         return {name: [] for name in EXTRACTED_TABLES}
     extracted = extract(
@@ -99,7 +100,8 @@ def extract_rows(document: dict, blocks: list[Block]) -> dict[str, list[dict]]:
             language=document["language"] or "en",
             blocks=blocks,
         ),
-        nlp_for(get_settings()),
+        nlp_for(settings),
+        max_chars=max_chars(settings.doc_memory_mb),
     )
     return {
         name: [{"doc_id": document["doc_id"], **row} for row in extracted.get(name, [])]
@@ -111,7 +113,7 @@ def nlp_for(settings: Settings):
     """The shared spaCy pipeline for these settings (built once per process and settings)."""
     from extractors.pipeline import default_nlp
 
-    return default_nlp(settings.fiscal_year_start_month, settings.doc_memory_mb)
+    return default_nlp(settings.fiscal_year_start_month)
 
 
 def read_file(path: Path, rel_path: str, data: bytes, settings: Settings,
@@ -155,13 +157,14 @@ def process_bytes(path: Path, rel_path: str, data: bytes, settings: Settings,
                   ingested_at: datetime) -> DocumentResult:
     """Read and extract a file whose bytes were already read (and hashed) by the caller."""
     document, blocks_rows, blocks = read_file(path, rel_path, data, settings, ingested_at)
-    return reextract(document, blocks_rows, blocks)
+    return reextract(document, blocks_rows, blocks, settings)
 
 
-def reextract(document: dict, blocks_rows: list[dict], blocks: list[Block] | None = None) -> DocumentResult:
+def reextract(document: dict, blocks_rows: list[dict], blocks: list[Block] | None = None,
+              settings: Settings | None = None) -> DocumentResult:
     blocks = blocks if blocks is not None else blocks_from_rows(blocks_rows)
     try:
-        extracted = extract_rows(document, blocks)
+        extracted = extract_rows(document, blocks, settings)
     except Exception as exc:  # keep the clean text; record why extraction failed
         document = {**document, "status": "failed", "error": f"extraction error: {type(exc).__name__}: {exc}"}
         extracted = {name: [] for name in EXTRACTED_TABLES}
