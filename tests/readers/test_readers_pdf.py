@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.readers import ReadError, read_document
 from pipelines.settings import get_settings
+from helpers.hostile import pdf_from_objects
 from helpers.paths import PDFS, SEEDS
 from helpers.synthetic import SyntheticBlock, blocks_from_read, render_html, render_pdf, to_latin1
 
@@ -179,16 +180,7 @@ def _nested_form_pdf(lines: list[str], depth: int) -> bytes:
                                   b"q /Fm%d Do Q" % (level + 1)))
         else:
             objects.append(stream(form + b" /Resources << /Font << /F1 3 0 R >> >>", text))
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3, 8, 30])
