@@ -491,7 +491,7 @@ def _run_command(args: list[str], env: dict) -> dict:
         time.sleep(0.25)
     out = proc.stdout.read()
     seconds = time.perf_counter() - started
-    summary = next((json.loads(line) for line in out.splitlines() if line.startswith('{"seen"')), {})
+    summary = next((json.loads(line) for line in reversed(out.splitlines()) if line.startswith("{")), {})
     return {"s": seconds, "code": proc.returncode, "summary": summary, **peak}
 
 
@@ -516,7 +516,7 @@ def bench_cli(report: Report, work: Path, raw: Path, n_docs: int, workers: int) 
     env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "ACCORDS_WORKERS": str(workers),
            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": os.environ.get(
                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")}
-    command = ["run", "--raw", str(raw), "--processed", str(processed)]
+    command = ["run", "--json", "--raw", str(raw), "--processed", str(processed)]
     full = _run_command(command, env)
     if full["code"] != 0 or not full["summary"].get("committed"):
         report.add("cli", f"accords run, {n_docs} docs", None, "s", note=f"FAILED (exit {full['code']})")
