@@ -58,10 +58,7 @@ _BASE_MB = 1024
 _NO_LIMIT_CHARS = 50_000_000
 
 
-DEFAULT_DOC_MEMORY_MB = 2048  # Settings.doc_memory_mb's default
-
-
-def max_chars(memory_mb: int = DEFAULT_DOC_MEMORY_MB) -> int:
+def max_chars(memory_mb: int) -> int:
     """The longest text extracted within ``Settings.doc_memory_mb`` (0: no memory limit)."""
     if not memory_mb or memory_mb <= 0:
         return _NO_LIMIT_CHARS
@@ -78,12 +75,7 @@ def build_nlp(components: tuple[str, ...] = COMPONENTS, config: dict[str, dict] 
     nlp.max_length = _NO_LIMIT_CHARS
     split_compounds_after_abbreviations(nlp)
     for name in components:
-        own = dict((config or {}).get(name, {}))
-        if name == "accords_agreements":
-            # Agreements skip texts past their own bound: keep it at the document limit,
-            # so a long document fails clearly or is read whole, never silently in part.
-            own.setdefault("max_chars", _NO_LIMIT_CHARS)
-        nlp.add_pipe(name, config=own)
+        nlp.add_pipe(name, config=(config or {}).get(name, {}))
     return nlp
 
 

@@ -26,8 +26,10 @@ from extractors.agreements.records import DocumentResolver, agreement_id, key_wo
 class AgreementExtractor:
     """Finds instrument mentions and resolves them to per-document records.
 
-    ``max_chars``: documents longer than this are skipped (none are expected;
-    it bounds the work on a pathological input).
+    ``max_chars``: documents longer than this are skipped. The pipeline refuses a document
+    past its memory budget before any component runs (``extractors.pipeline.max_chars``), so
+    this backstop sits at spaCy's lifted length guard: a long document fails clearly or is
+    read whole, never silently in part.
     """
 
     def __init__(self, nlp: Language, lex: Lexicon, max_chars: int):
@@ -178,7 +180,7 @@ def _record_id(record, resolved) -> str:
 
 @Language.factory(
     "accords_agreements",
-    default_config={"max_chars": 5_000_000},
+    default_config={"max_chars": 50_000_000},
 )
 def make_agreement_extractor(nlp: Language, name: str, max_chars: int) -> AgreementExtractor:
     return AgreementExtractor(nlp, lexicon(), max_chars)

@@ -41,8 +41,6 @@ def task_runner(settings: Settings | None = None):
         n_workers = min(settings.dask_workers, max(1, settings.workers))
         return DaskTaskRunner(cluster_kwargs={"n_workers": n_workers, "processes": True,
                                               "threads_per_worker": 1, "dashboard_address": None})
-    if settings.task_runner != "thread":
-        raise ValueError(f"task_runner must be 'thread' or 'dask', not {settings.task_runner!r}")
     from prefect.task_runners import ThreadPoolTaskRunner
 
     # Threads only wait on the process's one worker pool (pipelines/run/isolation.py); one

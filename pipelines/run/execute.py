@@ -1,6 +1,6 @@
 """The incremental run as plain functions: plan, process batches, merge, commit.
 
-``pipelines/flow.py`` wraps these in Prefect tasks; ``run_pipeline`` chains
+``pipelines/flows/ingest.py`` wraps these in Prefect tasks; ``run_pipeline`` chains
 them without Prefect (used by tests and by the benchmark).
 """
 from __future__ import annotations
@@ -114,22 +114,27 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
     current = fingerprint.full_version()
     processed: list = [None] * len(files)
 
+    def settle(i: int, outcome: Processed) -> None:
+        processed[i] = outcome
+        if on_document is not None:
+            on_document()
+
     def jobs():  # lazily, so only the documents in flight are held in memory
         for i, f in enumerate(files):
             if isolation.stopping():
                 raise isolation.Interrupted("the run is stopping")
             if f.refusal:
-                processed[i] = spool.add(unreadable(f.rel, f.refusal, ingested_at))
+                settle(i, spool.add(unreadable(f.rel, f.refusal, ingested_at)))
                 continue
             try:
                 raw = read_raw(raw_dir, f.path, settings)  # safe, bounded, hashed while read
             except RawFileError as exc:
-                processed[i] = spool.add(unreadable(f.rel, str(exc), ingested_at))
+                settle(i, spool.add(unreadable(f.rel, str(exc), ingested_at)))
                 continue
             data, doc_id = raw.data, raw.doc_id
             if known.get(doc_id) == current:
                 # Touched or renamed, same content: nothing to extract.
-                processed[i] = Processed(doc_id, False)
+                settle(i, Processed(doc_id, False))
                 continue
             yield i, f.path, f.rel, data, doc_id
 
@@ -138,9 +143,7 @@ def process_raw_files(files: list[RawFile], raw_dir: Path, known: dict[str, str]
     else:
         done = ((i, process_bytes(path, rel, data, settings, ingested_at)) for i, path, rel, data, _ in jobs())
     for i, result in done:
-        processed[i] = spool.add(result)
-        if on_document is not None:
-            on_document()
+        settle(i, spool.add(result))
     spool.close()
     return processed
 
